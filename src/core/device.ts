@@ -1,0 +1,51 @@
+/** Device identity: what discovery finds and what the registry merges. */
+import type { ProtocolName } from './capabilities.js';
+
+/** Where a finding came from. */
+export type FindingSource = 'mdns' | 'wsd' | 'static' | 'saned';
+
+/** One way to reach a device: a base URL for HTTP protocols, `sane://host:port/device` for SANE. */
+export interface DeviceEndpoint {
+  url: string;
+  /** HTTPS devices announce self-signed certificates; accept them for this endpoint only. */
+  insecureTls?: boolean;
+}
+
+/** Credentials for saned authentication or HTTP auth. */
+export interface DeviceCredentials {
+  username?: string;
+  password?: string;
+}
+
+/** One sighting of a device by one discovery source. */
+export interface DeviceFinding {
+  /**
+   * Stable identity of the physical device within a protocol: `uuid:<uuid>` for eSCL/WSD,
+   * `sane:<host>:<port>:<device>` for saned, `url:<url>` for hand-listed devices without one.
+   * Two findings with the same key are the same scanner.
+   */
+  key: string;
+  source: FindingSource;
+  protocol: ProtocolName;
+  /** A display name; the registry keeps the first good one so names do not flap. */
+  name: string;
+  manufacturer?: string;
+  model?: string;
+  serial?: string;
+  adminUrl?: string;
+  iconUrl?: string;
+  endpoints: DeviceEndpoint[];
+  credentials?: DeviceCredentials;
+  /** A user-chosen id (config `friendly_name`), which replaces the derived one. */
+  friendlyName?: string;
+}
+
+/** Derives the public scanner id (`[a-z0-9_]`) from a finding key or a friendly name. */
+export function scannerIdFrom(text: string): string {
+  const id = text
+    .toLowerCase()
+    .replace(/^(uuid|url|sane):/, (m) => (m === 'sane:' ? 'sane_' : ''))
+    .replace(/[^a-z0-9]+/g, '_')
+    .replace(/^_+|_+$/g, '');
+  return id.length > 0 ? id : 'scanner';
+}

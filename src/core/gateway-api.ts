@@ -1,0 +1,75 @@
+/**
+ * What the MQTT and Home Assistant layers may ask of the gateway and hear from it.
+ * They import this file (and other core types) only, never a protocol or discovery module.
+ */
+import type { ProtocolName, ScannerCapabilities } from './capabilities.js';
+import type { JobEvent } from './job.js';
+import type { AdfState, PublishedScannerState } from './status.js';
+
+/** A scanner as published on `bridge/devices` and used for HA discovery. */
+export interface ScannerView {
+  id: string;
+  name: string;
+  manufacturer?: string;
+  model?: string;
+  serial?: string;
+  firmware?: string;
+  protocol: ProtocolName;
+  url: string;
+  admin_url?: string;
+  online: boolean;
+  capabilities?: ScannerCapabilities;
+}
+
+/** The retained `scan2mqtt/<id>` state payload. */
+export interface ScannerStatePayload {
+  status: PublishedScannerState;
+  adf: AdfState | null;
+  job: JobEvent | null;
+}
+
+/** A press of a scanner's own button. */
+export interface ButtonPress {
+  button: string;
+  action: string;
+}
+
+/** Health report for `bridge/request/health`. */
+export interface HealthReport {
+  uptime_s: number;
+  scanners: { total: number; online: number };
+  queue: { running: number; queued: number };
+  last_errors: { at: string; scanner?: string; code: string; message: string }[];
+  memory_rss_mb: number;
+}
+
+/** Events the gateway emits for publishers. */
+export interface GatewayEvents {
+  scannerAdded: (view: ScannerView) => void;
+  scannerRemoved: (view: ScannerView) => void;
+  /** Identity, availability or capabilities changed. */
+  scannerChanged: (view: ScannerView) => void;
+  stateChanged: (scannerId: string, state: ScannerStatePayload) => void;
+  job: (scannerId: string, event: JobEvent) => void;
+  button: (scannerId: string, press: ButtonPress) => void;
+}
+
+/** Who asked for a scan; recorded in the job. */
+export type ScanTrigger = NonNullable<JobEvent['trigger']>;
+
+/** Operations the publishers can call. Errors are thrown as ScanError. */
+export interface GatewayApi {
+  listScanners(): ScannerView[];
+  getScanner(id: string): ScannerView | undefined;
+  getState(id: string): ScannerStatePayload | undefined;
+  /** Validates and queues a scan; resolves with the queued job event, throws ScanError when refused. */
+  submitScan(scannerId: string, command: unknown, trigger: ScanTrigger): JobEvent;
+  /** Cancels the running (or a queued) job; returns false when there was nothing to cancel. */
+  cancelJob(scannerId: string, jobId?: string): boolean;
+  discoverNow(): Promise<void>;
+  removeScanner(id: string): boolean;
+  renameScanner(id: string, name: string): ScannerView;
+  health(): HealthReport;
+  on<E extends keyof GatewayEvents>(event: E, listener: GatewayEvents[E]): void;
+  off<E extends keyof GatewayEvents>(event: E, listener: GatewayEvents[E]): void;
+}

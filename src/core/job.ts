@@ -1,0 +1,52 @@
+/** Scan jobs: states, the transitions allowed between them, and the event published for each. */
+import type { ErrorCode } from './errors.js';
+import type { ScanSettings } from './settings.js';
+
+/** Lifecycle of one job. */
+export type JobState = 'queued' | 'scanning' | 'storing' | 'done' | 'failed' | 'cancelled';
+
+/** States a job never leaves. */
+export const FINAL_JOB_STATES: readonly JobState[] = ['done', 'failed', 'cancelled'];
+
+const ALLOWED: Record<JobState, readonly JobState[]> = {
+  queued: ['scanning', 'failed', 'cancelled'],
+  scanning: ['storing', 'failed', 'cancelled'],
+  storing: ['scanning', 'done', 'failed', 'cancelled'],
+  done: [],
+  failed: [],
+  cancelled: [],
+};
+
+/** True when a job may move from `from` to `to`. */
+export function canTransition(from: JobState, to: JobState): boolean {
+  return ALLOWED[from].includes(to);
+}
+
+/** A file the job stored. */
+export interface StoredFile {
+  path: string;
+  format: string;
+  bytes: number;
+  pages: number;
+}
+
+/** The payload of `scan2mqtt/<id>/job` and the `job` field of the scanner state. */
+export interface JobEvent {
+  id: string;
+  scanner: string;
+  state: JobState;
+  pages: number;
+  /** Bytes of the page being received, for progress bars. */
+  bytes_received?: number;
+  /** Total bytes received so far in this job. */
+  bytes_total?: number;
+  files: string[];
+  stored?: StoredFile[];
+  settings?: ScanSettings;
+  /** Values changed to fit the scanner (profile adaptation), e.g. `resolution 1200 -> 600`. */
+  adapted?: string[];
+  error?: { code: ErrorCode; message: string };
+  trigger?: 'command' | 'bridge' | 'button' | 'schedule' | 'homeassistant';
+  created_at: string;
+  finished_at?: string;
+}

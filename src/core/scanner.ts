@@ -1,0 +1,43 @@
+/**
+ * The one interface every protocol implements. Nothing outside a protocol's folder
+ * knows its wire format; the job runner, MQTT and Home Assistant layers see only this.
+ */
+import type { Readable } from 'node:stream';
+import type { ScannerCapabilities, ProtocolName } from './capabilities.js';
+import type { ScanSettings } from './settings.js';
+import type { ScannerStatus } from './status.js';
+
+/** One scanned page (or one whole document, when a device returns a multi-page PDF). */
+export interface ScannedPage {
+  /** 1-based position in the batch, in the order the device delivered it. */
+  index: number;
+  /** The MIME type the device declared; the storage layer trusts magic bytes over this. */
+  declaredType?: string;
+  /** Page bytes, streamed: a 600 dpi colour page is never held whole in memory. */
+  data: Readable;
+  /** Width and height in pixels, when the protocol knows them before the data arrives. */
+  widthPx?: number;
+  heightPx?: number;
+  /** Resolution the page was actually scanned at, when known. */
+  resolution?: number;
+}
+
+/** A connection to one scanner through one protocol. */
+export interface ScannerDriver {
+  readonly protocol: ProtocolName;
+  /** Reads (or returns cached) capabilities. May throw ScanError('DeviceOffline'). */
+  getCapabilities(signal?: AbortSignal): Promise<ScannerCapabilities>;
+  /** Reads current status. May throw ScanError('DeviceOffline'). */
+  getStatus(signal?: AbortSignal): Promise<ScannerStatus>;
+  /**
+   * Runs one job and yields its pages as they arrive. Aborting `signal` cancels the job
+   * on the device (and the iterator then throws ScanError('Cancelled')). The driver
+   * always cleans up on the device, whether the job finished, failed or was cancelled.
+   * Each page's stream must be consumed before the next page is requested.
+   */
+  scan(settings: ScanSettings, signal: AbortSignal): AsyncIterable<ScannedPage>;
+  /** Reads the device's own buttons, for drivers that can (SANE sensors). */
+  readButtons?(signal?: AbortSignal): Promise<Record<string, boolean>>;
+  /** Releases sockets and timers. */
+  close(): Promise<void>;
+}
