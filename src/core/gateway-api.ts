@@ -4,6 +4,7 @@
  */
 import type { ProtocolName, ScannerCapabilities } from './capabilities.js';
 import type { JobEvent } from './job.js';
+import type { ScanSettings } from './settings.js';
 import type { AdfState, PublishedScannerState } from './status.js';
 
 /** A scanner as published on `bridge/devices` and used for HA discovery. */
@@ -52,6 +53,17 @@ export interface GatewayEvents {
   stateChanged: (scannerId: string, state: ScannerStatePayload) => void;
   job: (scannerId: string, event: JobEvent) => void;
   button: (scannerId: string, press: ButtonPress) => void;
+  /** A small JPEG of the last scanned page, for the Home Assistant image entity. */
+  preview: (scannerId: string, jpeg: Buffer) => void;
+}
+
+/** The per-scanner settings a Home Assistant select (or a bare `{}` scan command) uses; persisted. */
+export interface ScanPreferences {
+  source?: ScanSettings['source'];
+  resolution?: number;
+  color_mode?: ScanSettings['color_mode'];
+  format?: ScanSettings['format'];
+  profile?: string;
 }
 
 /** Who asked for a scan; recorded in the job. */
@@ -70,6 +82,12 @@ export interface GatewayApi {
   removeScanner(id: string): boolean;
   renameScanner(id: string, name: string): ScannerView;
   health(): HealthReport;
+  /** The scanner's persisted preferences used when a command omits a field. */
+  getPreferences(scannerId: string): ScanPreferences;
+  /** Changes one preference (validated against capabilities) and persists it. */
+  setPreference<K extends keyof ScanPreferences>(scannerId: string, key: K, value: ScanPreferences[K]): ScanPreferences;
+  /** Names of configured profiles (empty until profiles exist). */
+  listProfiles(): string[];
   on<E extends keyof GatewayEvents>(event: E, listener: GatewayEvents[E]): void;
   off<E extends keyof GatewayEvents>(event: E, listener: GatewayEvents[E]): void;
 }
