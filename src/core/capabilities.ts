@@ -52,6 +52,10 @@ export interface ScannerCapabilities {
   model?: string;
   serial?: string;
   firmware?: string;
+  /** The device's own UUID when the protocol reports one (merges hand-listed and discovered sightings). */
+  uuid?: string;
+  /** The device's web admin page, when it reports one. */
+  admin_url?: string;
   sources: Partial<Record<ScanSource, SourceCapabilities>>;
   resolution_range?: NumericRange;
   adjustments?: Adjustments;

@@ -1,0 +1,50 @@
+/** A copy of the config safe to publish (bridge/info) and to log: no secret survives. */
+import { listConfigKeys } from './schema.js';
+import type { AppConfig } from './types.js';
+
+/** What a secret is replaced by. */
+export const REDACTED = '***';
+
+/** Replaces the password in `scheme://user:pass@host` so it cannot leak through a URL key. */
+export function redactUrlPassword(text: string): string {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return text;
+  }
+  if (url.password === '') return text;
+  url.password = REDACTED;
+  return url.toString();
+}
+
+function setPath(target: Record<string, unknown>, path: string, replace: (value: unknown) => unknown): void {
+  const parts = path.split('.');
+  const leaf = parts.pop() as string;
+  let node: unknown = target;
+  for (const part of parts) {
+    if (typeof node !== 'object' || node === null) return;
+    node = (node as Record<string, unknown>)[part];
+  }
+  if (typeof node !== 'object' || node === null || !(leaf in node)) return;
+  const parent = node as Record<string, unknown>;
+  parent[leaf] = replace(parent[leaf]);
+}
+
+const hideSecret = (value: unknown): unknown => (typeof value === 'string' && value !== '' ? REDACTED : value);
+
+/** The config with every secret (sensitive keys, device passwords, URL passwords) replaced by `***`. */
+export function redactedConfig(config: AppConfig): Record<string, unknown> {
+  const copy = structuredClone(config) as unknown as Record<string, unknown>;
+  for (const key of listConfigKeys()) {
+    // `devices` is marked sensitive for its passwords only; the rest of each entry is useful to show.
+    if (key.sensitive && key.key !== 'devices') setPath(copy, key.key, hideSecret);
+  }
+  setPath(copy, 'mqtt.url', (value) => (typeof value === 'string' ? redactUrlPassword(value) : value));
+  copy['devices'] = config.devices.map((device) => ({
+    ...device,
+    url: redactUrlPassword(device.url),
+    ...(device.password === undefined ? {} : { password: REDACTED }),
+  }));
+  return copy;
+}

@@ -1,0 +1,164 @@
+/**
+ * The one configuration schema: every key with its doc, format, default and secrecy.
+ * Env names are derived from key paths (`mqtt.base_topic` → `SCAN2MQTT_MQTT_BASE_TOPIC`)
+ * so code, --help and README cannot drift apart.
+ */
+import type convict from 'convict';
+import { COLOR_MODES, DOCUMENT_FORMATS, SCAN_SOURCES } from '../core/capabilities.js';
+import { FORMAT } from './formats.js';
+
+/** Prefix of every config env variable. */
+export const ENV_PREFIX = 'SCAN2MQTT_';
+/** Env variable naming the config file (like `--config`). */
+export const CONFIG_FILE_ENV = 'SCAN2MQTT_CONFIG';
+/** Suffix of the env variables that name a file holding a secret (Docker/Kubernetes secrets). */
+export const FILE_ENV_SUFFIX = '_FILE';
+/** The broker the gateway tries first, and where the embedded broker listens if none answers. */
+export const DEFAULT_MQTT_URL = 'mqtt://localhost:1883';
+
+/** One leaf of the schema, as convict reads it (plus `min`/`max` for integers). */
+export interface ConfigKeySpec {
+  doc: string;
+  format: string | readonly string[];
+  default: unknown;
+  sensitive?: boolean;
+  nullable?: boolean;
+  min?: number;
+  max?: number;
+}
+
+/** A section of the schema: named keys or nested sections. */
+export interface ConfigSectionSpec {
+  [key: string]: ConfigKeySpec | ConfigSectionSpec;
+}
+
+const text = (doc: string, defaultValue = '', extra: Partial<ConfigKeySpec> = {}): ConfigKeySpec => ({
+  doc,
+  format: FORMAT.text,
+  default: defaultValue,
+  ...extra,
+});
+const flag = (doc: string, defaultValue: boolean): ConfigKeySpec => ({ doc, format: FORMAT.boolean, default: defaultValue });
+const integer = (doc: string, defaultValue: number, min: number, max: number): ConfigKeySpec => ({
+  doc,
+  format: FORMAT.integer,
+  default: defaultValue,
+  min,
+  max,
+});
+const choice = (doc: string, values: readonly string[], defaultValue: string | null): ConfigKeySpec => ({
+  doc,
+  format: values,
+  default: defaultValue,
+  nullable: defaultValue === null,
+});
+
+const MAX_DPI = 9600;
+const MAX_SECONDS = 86_400;
+
+/** The schema, in the order --help and the example file present it. */
+export const CONFIG_SCHEMA: ConfigSectionSpec = {
+  mqtt: {
+    url: { doc: 'Broker URL (mqtt://, mqtts://, ws://, wss://)', format: FORMAT.mqttUrl, default: DEFAULT_MQTT_URL },
+    username: text('Broker user name; empty for anonymous'),
+    password: text('Broker password', '', { sensitive: true }),
+    base_topic: { doc: 'Topic every gateway topic starts with', format: FORMAT.mqttTopic, default: 'scan2mqtt' },
+    client_id: text('MQTT client id; empty generates scan2mqtt_<random>'),
+    ca: text('CA certificate file (PEM) for mqtts://; empty uses the system CAs'),
+    cert: text('Client certificate file (PEM) for TLS client auth'),
+    key: text('Client private key file (PEM) for TLS client auth'),
+    reject_unauthorized: flag('Verify the broker certificate', true),
+    keepalive: integer('MQTT keepalive in seconds (0 turns it off)', 60, 0, 65_535),
+    embedded_broker: choice('auto: start a built-in broker when the default localhost broker is absent; never: do not', ['auto', 'never'], 'auto'),
+  },
+  homeassistant: {
+    enabled: flag('Publish Home Assistant MQTT discovery', true),
+    discovery_prefix: { doc: 'Home Assistant discovery prefix', format: FORMAT.mqttTopic, default: 'homeassistant' },
+    status_topic: { doc: 'Topic where Home Assistant announces online/offline', format: FORMAT.mqttTopic, default: 'homeassistant/status' },
+    instance_id: { doc: 'Keeps unique ids distinct when several gateways share a broker; letters, digits, _ and -', format: FORMAT.identifier, default: '' },
+  },
+  storage: {
+    folder: { doc: 'Folder scans are stored in', format: FORMAT.nonEmptyText, default: './data/scans' },
+    filename_template: {
+      doc: 'File name inside the folder; placeholders {scanner} {date} {time} {job} {page} {ext}',
+      format: FORMAT.filenameTemplate,
+      default: '{scanner}/{date}_{time}_{job}_p{page}.{ext}',
+    },
+  },
+  data: {
+    folder: { doc: 'Folder for persisted settings, spool and job history', format: FORMAT.nonEmptyText, default: './data' },
+  },
+  discovery: {
+    mdns: flag('Find eSCL scanners by mDNS/DNS-SD (_uscan._tcp, _uscans._tcp)', true),
+    wsd: flag('Find WSD scanners by WS-Discovery', true),
+    saned_hosts: { doc: 'saned hosts whose devices are offered: list of sane://host[:port]', format: FORMAT.sanedHosts, default: [] },
+    rescan_interval_s: integer('Seconds between discovery rounds', 300, 1, MAX_SECONDS),
+  },
+  devices: {
+    doc: 'Scanners given by hand: list of {name, protocol (escl|wsd|sane), url, username?, password?, friendly_name?, insecure_tls?}',
+    format: FORMAT.devices,
+    default: [],
+    // Entries may hold passwords: never echo the value in an error.
+    sensitive: true,
+  },
+  scan: {
+    defaults: {
+      source: choice('Default source (platen|adf|adf_duplex); unset uses the device default', SCAN_SOURCES, null),
+      resolution: { doc: 'Default resolution in dpi; unset uses the device default', format: FORMAT.integer, default: null, nullable: true, min: 1, max: MAX_DPI },
+      color_mode: choice('Default colour mode (color|gray|bw); unset uses the device default', COLOR_MODES, null),
+      format: choice('Default document format', DOCUMENT_FORMATS, 'pdf'),
+    },
+  },
+  polling: {
+    idle_s: integer('Seconds between status polls of an idle scanner', 10, 1, MAX_SECONDS),
+    busy_s: integer('Seconds between status polls while a job runs', 2, 1, MAX_SECONDS),
+    offline_after_failures: integer('Failed polls in a row before a scanner is reported offline', 3, 1, 1000),
+  },
+  log: {
+    level: { doc: 'trace, debug, info, warn, error, fatal or silent', format: FORMAT.logLevel, default: 'info' },
+    pretty: { doc: 'Human-readable logs: auto (when stdout is a terminal), true or false', format: FORMAT.pretty, default: 'auto' },
+  },
+  trace: {
+    folder: text('Folder raw protocol exchanges are written to (for bug reports); empty turns tracing off'),
+  },
+};
+
+/** A key as documented to users: path, env name, default, doc. */
+export interface ConfigKeyInfo {
+  key: string;
+  env: string;
+  default: unknown;
+  doc: string;
+  sensitive: boolean;
+}
+
+/** `mqtt.base_topic` → `SCAN2MQTT_MQTT_BASE_TOPIC`. */
+export function envNameFor(keyPath: string): string {
+  return ENV_PREFIX + keyPath.replace(/\./g, '_').toUpperCase();
+}
+
+/** True for a schema leaf (it has a default), false for a section. */
+export function isKeySpec(node: ConfigKeySpec | ConfigSectionSpec): node is ConfigKeySpec {
+  return Object.prototype.hasOwnProperty.call(node, 'default');
+}
+
+/** Every key of the schema in order, for --help, the README and the `_FILE` lookup. */
+export function listConfigKeys(schema: ConfigSectionSpec = CONFIG_SCHEMA, prefix = ''): ConfigKeyInfo[] {
+  return Object.entries(schema).flatMap(([name, node]) => {
+    const key = prefix + name;
+    if (!isKeySpec(node)) return listConfigKeys(node, key + '.');
+    return [{ key, env: envNameFor(key), default: node.default, doc: node.doc, sensitive: node.sensitive === true }];
+  });
+}
+
+/** The schema as convict takes it, each key given its derived env name. */
+export function toConvictSchema(schema: ConfigSectionSpec = CONFIG_SCHEMA, prefix = ''): convict.Schema<unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [name, node] of Object.entries(schema)) {
+    const key = prefix + name;
+    out[name] = isKeySpec(node)
+      ? { ...node, format: Array.isArray(node.format) ? [...node.format] : node.format, env: envNameFor(key) }
+      : toConvictSchema(node, key + '.');
+  }
+  return out as convict.Schema<unknown>;
+}

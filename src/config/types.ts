@@ -1,0 +1,97 @@
+/** The typed configuration every part receives its slice of (keys as in the config file). */
+import type { ColorMode, DocumentFormat, ScanSource } from '../core/capabilities.js';
+import type { DeviceConfig } from './devices.js';
+
+export type { DeviceConfig } from './devices.js';
+
+/** Broker connection. */
+export interface MqttConfig {
+  url: string;
+  username: string;
+  password: string;
+  base_topic: string;
+  /** Never empty after loading: an empty setting is replaced by `scan2mqtt_<random>`. */
+  client_id: string;
+  /** PEM file paths; empty = not used. */
+  ca: string;
+  cert: string;
+  key: string;
+  reject_unauthorized: boolean;
+  keepalive: number;
+  /** `auto`: start aedes when the default localhost broker is absent. */
+  embedded_broker: 'auto' | 'never';
+}
+
+/** Home Assistant MQTT discovery. */
+export interface HomeAssistantConfig {
+  enabled: boolean;
+  discovery_prefix: string;
+  status_topic: string;
+  /** Empty when only one gateway uses the broker. */
+  instance_id: string;
+}
+
+/** Where scans land. */
+export interface StorageConfig {
+  folder: string;
+  filename_template: string;
+}
+
+/** Where persisted state lives. */
+export interface DataConfig {
+  folder: string;
+}
+
+/** Discovery sources. */
+export interface DiscoveryConfig {
+  mdns: boolean;
+  wsd: boolean;
+  /** `sane://host[:port]` URLs. */
+  saned_hosts: string[];
+  rescan_interval_s: number;
+}
+
+/** Scan settings used when neither the command nor a profile gives one; absent = device default. */
+export interface ScanDefaultsConfig {
+  source?: ScanSource;
+  resolution?: number;
+  color_mode?: ColorMode;
+  format: DocumentFormat;
+}
+
+/** Scan section. */
+export interface ScanConfig {
+  defaults: ScanDefaultsConfig;
+}
+
+/** Status polling. */
+export interface PollingConfig {
+  idle_s: number;
+  busy_s: number;
+  offline_after_failures: number;
+}
+
+/** Log output. */
+export interface LogConfig {
+  level: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
+  pretty: 'auto' | 'true' | 'false';
+}
+
+/** Raw protocol tracing; empty folder = off. */
+export interface TraceConfig {
+  folder: string;
+}
+
+/** The whole configuration after defaults, file and env are merged and checked. */
+export interface AppConfig {
+  mqtt: MqttConfig;
+  homeassistant: HomeAssistantConfig;
+  storage: StorageConfig;
+  data: DataConfig;
+  discovery: DiscoveryConfig;
+  devices: DeviceConfig[];
+  scan: ScanConfig;
+  polling: PollingConfig;
+  log: LogConfig;
+  trace: TraceConfig;
+}

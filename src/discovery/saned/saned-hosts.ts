@@ -1,0 +1,85 @@
+/**
+ * Expands saned hosts (`sane://host[:port]` without a device) into one finding per
+ * exported device, and keeps asking: a host that is down now is retried with backoff,
+ * and devices plugged in later appear at the next listing.
+ */
+import type { DeviceFinding } from '../../core/device.js';
+import type { Logger } from '../../core/logger.js';
+import type { ProtocolTracer } from '../../core/trace.js';
+import { listSaneDevices } from '../../protocols/sane/driver.js';
+import { findingForSanedDevice, type SanedHostEntry } from '../static/devices.js';
+
+/** How often a reachable host is asked for its device list again. */
+export const SANED_RELIST_INTERVAL_MS = 5 * 60 * 1000;
+/** First retry delay for an unreachable host; doubles up to the relist interval. */
+export const SANED_RETRY_MIN_MS = 5_000;
+/** How long one listing may take. */
+export const SANED_LIST_TIMEOUT_MS = 10_000;
+
+/** What the saned host lister needs. */
+export interface SanedHostDiscoveryDeps {
+  hosts: SanedHostEntry[];
+  logger: Logger;
+  tracer?: ProtocolTracer;
+  onFinding: (finding: DeviceFinding) => void;
+  relistIntervalMs?: number;
+}
+
+/** Lists the devices of configured saned hosts, continuously. */
+export class SanedHostDiscovery {
+  private readonly timers = new Map<SanedHostEntry, NodeJS.Timeout>();
+  private readonly failures = new Map<SanedHostEntry, number>();
+  private running = false;
+
+  constructor(private readonly deps: SanedHostDiscoveryDeps) {}
+
+  /** Lists every host now and keeps relisting. */
+  start(): void {
+    this.running = true;
+    for (const host of this.deps.hosts) void this.list(host);
+  }
+
+  /** Lists every host again now ("discover now"). */
+  async refresh(): Promise<void> {
+    await Promise.all(this.deps.hosts.map((host) => this.list(host)));
+  }
+
+  /** Stops the timers. */
+  stop(): void {
+    this.running = false;
+    for (const timer of this.timers.values()) clearTimeout(timer);
+    this.timers.clear();
+  }
+
+  private async list(host: SanedHostEntry): Promise<void> {
+    if (!this.running) return;
+    clearTimeout(this.timers.get(host));
+    const log = this.deps.logger.child({ saned: `${host.host}:${host.port}` });
+    let delay = this.deps.relistIntervalMs ?? SANED_RELIST_INTERVAL_MS;
+    try {
+      const devices = await listSaneDevices({
+        host: host.host,
+        port: host.port,
+        logger: log,
+        timeoutMs: SANED_LIST_TIMEOUT_MS,
+        ...(host.credentials ? { credentials: host.credentials } : {}),
+        ...(this.deps.tracer ? { tracer: this.deps.tracer } : {}),
+      });
+      this.failures.delete(host);
+      log.debug({ devices: devices.map((d) => d.name) }, 'saned host listed');
+      for (const device of devices) {
+        this.deps.onFinding(findingForSanedDevice(host, device.name, { vendor: device.vendor, model: device.model }));
+      }
+    } catch (error) {
+      const failures = (this.failures.get(host) ?? 0) + 1;
+      this.failures.set(host, failures);
+      delay = Math.min(SANED_RETRY_MIN_MS * 2 ** (failures - 1), delay);
+      log[failures === 1 ? 'warn' : 'debug']({ err: error, retryInMs: delay }, 'saned host unreachable');
+    }
+    if (this.running) {
+      const timer = setTimeout(() => void this.list(host), delay);
+      timer.unref();
+      this.timers.set(host, timer);
+    }
+  }
+}

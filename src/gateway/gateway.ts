@@ -1,0 +1,296 @@
+/**
+ * The gateway's domain service: turns registry records into live scanners, polls their
+ * status, queues their jobs, and tells publishers (MQTT, Home Assistant) what changed.
+ */
+import { EventEmitter } from 'node:events';
+import { ScanError } from '../core/errors.js';
+import type { GatewayApi, GatewayEvents, HealthReport, ScanPreferences, ScanTrigger, ScannerStatePayload, ScannerView } from '../core/gateway-api.js';
+import type { JobEvent } from '../core/job.js';
+import type { Logger } from '../core/logger.js';
+import type { ScannerDriver } from '../core/scanner.js';
+import type { ScanSettings } from '../core/settings.js';
+import { parseScanRequest, resolveScanSettings } from '../core/validate.js';
+import type { DeviceRecord, DeviceRegistry } from '../discovery/registry.js';
+import { JobQueue, MAX_QUEUED_JOBS } from '../jobs/job-queue.js';
+import { runScanJob, type JobStorageSessionLike } from '../jobs/run-scan-job.js';
+import { ScanJob } from '../jobs/scan-job.js';
+import { checkPreference } from './preferences.js';
+import { ScannerEntry } from './scanner-entry.js';
+import type { ScannerSettingsStore } from './scanner-settings-store.js';
+import { StatusPoller, type PollingSettings } from './status-poller.js';
+import { RecentErrors } from './recent-errors.js';
+
+/** Everything the gateway is built from. */
+export interface GatewayDeps {
+  registry: DeviceRegistry;
+  createDriver: (record: DeviceRecord) => ScannerDriver;
+  openStorage: (job: ScanJob) => JobStorageSessionLike;
+  settingsStore: ScannerSettingsStore;
+  logger: Logger;
+  polling: PollingSettings;
+  scanDefaults: Partial<ScanSettings>;
+  profiles?: () => string[];
+  discoverNow: () => Promise<void>;
+  /** Called when a job is done, e.g. to make a preview image. */
+  onJobDone?: (scannerId: string, job: ScanJob) => void;
+  /** Called when a device record becomes a live scanner (e.g. so hand-listed devices get re-keyed by UUID). */
+  onCapabilities?: (entry: ScannerEntry) => void;
+}
+
+/** Implements GatewayApi over the registry, drivers and job queues. */
+export class Gateway implements GatewayApi {
+  private readonly entries = new Map<string, ScannerEntry>();
+  private readonly emitter = new EventEmitter();
+  private readonly poller: StatusPoller;
+  private readonly errors = new RecentErrors();
+  private readonly startedAt = Date.now();
+  private readonly log: Logger;
+  private stopping = false;
+
+  constructor(private readonly deps: GatewayDeps) {
+    this.log = deps.logger;
+    this.emitter.setMaxListeners(50);
+    this.poller = new StatusPoller({
+      settings: deps.polling,
+      logger: deps.logger.child({ component: 'poller' }),
+      isBusy: (entry) => entry.queue.running !== undefined,
+      onCapabilities: (entry) => {
+        deps.onCapabilities?.(entry);
+        this.emit('scannerChanged', entry.view());
+      },
+      onAvailability: (entry) => {
+        this.emit('scannerChanged', entry.view());
+        this.emitState(entry);
+      },
+      onStatus: (entry) => this.emitState(entry),
+    });
+  }
+
+  /** Subscribes to the registry and adopts every record it already holds. */
+  start(): void {
+    const { registry } = this.deps;
+    registry.on('added', (record) => this.adopt(record));
+    registry.on('changed', (record) => this.refresh(record));
+    registry.on('found-again', (record) => this.refresh(record));
+    registry.on('lost', (record) => this.markLost(record));
+    registry.on('removed', (record) => this.forgetEntry(record.id));
+    for (const record of registry.list()) this.adopt(record);
+  }
+
+  /** Cancels jobs, stops polling and closes drivers. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    const entries = [...this.entries.values()];
+    for (const entry of entries) this.poller.stop(entry);
+    await Promise.all(entries.map((e) => e.queue.cancelAll('gateway shutting down')));
+    await Promise.all(entries.map((e) => e.driver.close().catch(() => undefined)));
+  }
+
+  listScanners(): ScannerView[] {
+    return [...this.entries.values()].map((e) => e.view());
+  }
+
+  getScanner(id: string): ScannerView | undefined {
+    return this.entries.get(id)?.view();
+  }
+
+  getState(id: string): ScannerStatePayload | undefined {
+    return this.entries.get(id)?.statePayload();
+  }
+
+  submitScan(scannerId: string, command: unknown, trigger: ScanTrigger): JobEvent {
+    const entry = this.requireEntry(scannerId);
+    const request = parseScanRequest(command);
+    if (request.profile !== undefined && !(this.deps.profiles?.() ?? []).includes(request.profile)) {
+      throw new ScanError('InvalidRequest', `unknown profile "${request.profile}"`);
+    }
+    if (!entry.online || !entry.capabilities) throw new ScanError('DeviceOffline', `scanner ${scannerId} is offline`);
+    if (entry.queue.queued >= MAX_QUEUED_JOBS) throw new ScanError('DeviceBusy', `scanner ${scannerId} has ${MAX_QUEUED_JOBS} jobs waiting already`);
+    const defaults = { ...this.deps.scanDefaults, ...this.deps.settingsStore.preferences(scannerId) } as Partial<ScanSettings>;
+    const settings = resolveScanSettings(request, entry.capabilities, defaults);
+    const job = new ScanJob({ scannerId, scannerName: entry.record.name, settings, trigger, ...(request.id ? { clientId: request.id } : {}) });
+    job.onEvent((event) => this.onJobEvent(entry, job, event));
+    this.onJobEvent(entry, job, job.event);
+    entry.queue.enqueue(job);
+    return job.event;
+  }
+
+  cancelJob(scannerId: string, jobId?: string): boolean {
+    return this.requireEntry(scannerId).queue.cancel(jobId);
+  }
+
+  discoverNow(): Promise<void> {
+    for (const entry of this.entries.values()) this.poller.pollSoon(entry);
+    return this.deps.discoverNow();
+  }
+
+  removeScanner(id: string): boolean {
+    const entry = this.entries.get(id);
+    if (!entry) return false;
+    entry.removed = true;
+    this.entries.delete(id);
+    this.poller.stop(entry);
+    void entry.queue.cancelAll('scanner removed').then(() => entry.driver.close().catch(() => undefined));
+    this.deps.registry.remove(id);
+    void this.deps.settingsStore.forget(id);
+    this.emit('scannerRemoved', entry.view());
+    return true;
+  }
+
+  renameScanner(id: string, name: string): ScannerView {
+    const entry = this.requireEntry(id);
+    const trimmed = name.trim();
+    if (trimmed.length === 0 || trimmed.length > 64) throw new ScanError('InvalidRequest', 'name must be 1 to 64 characters');
+    entry.record = { ...entry.record, name: trimmed };
+    void this.deps.settingsStore.rename(entry.record.key, id, trimmed, id);
+    const view = entry.view();
+    this.emit('scannerChanged', view);
+    return view;
+  }
+
+  health(): HealthReport {
+    const entries = [...this.entries.values()];
+    return {
+      uptime_s: Math.round((Date.now() - this.startedAt) / 1000),
+      scanners: { total: entries.length, online: entries.filter((e) => e.online).length },
+      queue: {
+        running: entries.filter((e) => e.queue.running !== undefined).length,
+        queued: entries.reduce((n, e) => n + e.queue.queued, 0),
+      },
+      last_errors: this.errors.list(),
+      memory_rss_mb: Math.round(process.memoryUsage().rss / 1024 / 1024),
+    };
+  }
+
+  getPreferences(scannerId: string): ScanPreferences {
+    this.requireEntry(scannerId);
+    return this.deps.settingsStore.preferences(scannerId);
+  }
+
+  setPreference<K extends keyof ScanPreferences>(scannerId: string, key: K, value: ScanPreferences[K]): ScanPreferences {
+    const entry = this.requireEntry(scannerId);
+    checkPreference(key, value, entry.capabilities, this.listProfiles());
+    const next = { ...this.deps.settingsStore.preferences(scannerId), [key]: value };
+    void this.deps.settingsStore.setPreferences(scannerId, next);
+    return next;
+  }
+
+  listProfiles(): string[] {
+    return this.deps.profiles?.() ?? [];
+  }
+
+  on<E extends keyof GatewayEvents>(event: E, listener: GatewayEvents[E]): void {
+    this.emitter.on(event, listener as (...args: unknown[]) => void);
+  }
+
+  off<E extends keyof GatewayEvents>(event: E, listener: GatewayEvents[E]): void {
+    this.emitter.off(event, listener as (...args: unknown[]) => void);
+  }
+
+  /** Publishes a button press (from a driver's sensors or WSD events). */
+  reportButton(scannerId: string, button: string, action: string): void {
+    this.emit('button', scannerId, { button, action });
+  }
+
+  /** Publishes a preview image of the last page. */
+  reportPreview(scannerId: string, jpeg: Buffer): void {
+    this.emit('preview', scannerId, jpeg);
+  }
+
+  /** The live entry for a scanner id (for in-process collaborators such as triggers). */
+  entry(id: string): ScannerEntry | undefined {
+    return this.entries.get(id);
+  }
+
+  private adopt(record: DeviceRecord): void {
+    if (this.stopping || this.entries.has(record.id)) return this.refresh(record);
+    const renamed = this.deps.settingsStore.nameFor(record.key);
+    const named = renamed ? { ...record, name: renamed } : record;
+    let driver: ScannerDriver;
+    try {
+      driver = this.deps.createDriver(named);
+    } catch (error) {
+      this.log.error({ err: error, device: record.id }, 'cannot create a driver for this device');
+      this.errors.add(record.id, error);
+      return;
+    }
+    const entry: ScannerEntry = new ScannerEntry(named, driver, new JobQueue((job) => this.execute(entry, job)));
+    this.entries.set(record.id, entry);
+    this.log.info({ scanner: record.id, protocol: record.protocol, url: entry.url }, 'scanner added');
+    this.emit('scannerAdded', entry.view());
+    this.emitState(entry);
+    this.poller.pollSoon(entry);
+  }
+
+  private refresh(record: DeviceRecord): void {
+    const entry = this.entries.get(record.id);
+    if (!entry) return this.adopt(record);
+    const urlChanged = record.endpoints[0]?.url !== entry.url;
+    entry.record = { ...record, name: entry.record.name };
+    if (urlChanged && !entry.queue.running) {
+      void entry.driver.close().catch(() => undefined);
+      entry.driver = this.deps.createDriver(entry.record);
+      entry.capabilities = undefined;
+    }
+    this.poller.pollSoon(entry);
+  }
+
+  /** The registry dropped a record (merged into another by rekey, or forgotten). */
+  private forgetEntry(id: string): void {
+    const entry = this.entries.get(id);
+    if (!entry || entry.removed) return;
+    entry.removed = true;
+    this.entries.delete(id);
+    this.poller.stop(entry);
+    void entry.queue.cancelAll('scanner merged or removed').then(() => entry.driver.close().catch(() => undefined));
+    this.emit('scannerRemoved', entry.view());
+  }
+
+  private markLost(record: DeviceRecord): void {
+    const entry = this.entries.get(record.id);
+    if (!entry) return;
+    this.log.info({ scanner: record.id }, 'scanner said goodbye');
+    this.poller.markOffline(entry);
+  }
+
+  private execute(entry: ScannerEntry, job: ScanJob): Promise<void> {
+    this.poller.pollSoon(entry);
+    return runScanJob(job, {
+      driver: entry.driver,
+      openStorage: this.deps.openStorage,
+      logger: this.log.child({ scanner: entry.id }),
+      onDone: (done) => this.deps.onJobDone?.(entry.id, done),
+    });
+  }
+
+  private onJobEvent(entry: ScannerEntry, job: ScanJob, event: JobEvent): void {
+    if (entry.removed) return;
+    this.emit('job', entry.id, event);
+    if (job.finished) {
+      entry.lastJob = event;
+      if (event.error && event.state === 'failed') this.errors.add(entry.id, event.error);
+      this.poller.pollSoon(entry);
+    }
+    if (event.bytes_received === undefined || job.finished) this.emitState(entry);
+  }
+
+  private emitState(entry: ScannerEntry): void {
+    if (!entry.removed) this.emit('stateChanged', entry.id, entry.statePayload());
+  }
+
+  private requireEntry(id: string): ScannerEntry {
+    const entry = this.entries.get(id);
+    if (!entry) throw new ScanError('NotFound', `no scanner with id "${id}"`);
+    return entry;
+  }
+
+  private emit<E extends keyof GatewayEvents>(event: E, ...args: Parameters<GatewayEvents[E]>): void {
+    for (const listener of this.emitter.listeners(event)) {
+      try {
+        (listener as (...a: unknown[]) => void)(...args);
+      } catch (error) {
+        this.log.error({ err: error, event }, 'a gateway event listener failed');
+      }
+    }
+  }
+}

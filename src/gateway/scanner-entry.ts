@@ -1,0 +1,66 @@
+/** The gateway's live view of one scanner: its driver, what it last reported, and its job queue. */
+import type { ScannerCapabilities } from '../core/capabilities.js';
+import type { ScannerStatePayload, ScannerView } from '../core/gateway-api.js';
+import type { JobEvent } from '../core/job.js';
+import type { ScannerDriver } from '../core/scanner.js';
+import type { ScannerStatus } from '../core/status.js';
+import type { DeviceRecord } from '../discovery/registry.js';
+import type { JobQueue } from '../jobs/job-queue.js';
+
+/** Runtime state of one scanner. */
+export class ScannerEntry {
+  capabilities: ScannerCapabilities | undefined;
+  status: ScannerStatus | undefined;
+  online = false;
+  /** Consecutive failed polls; the scanner goes offline after a configured number. */
+  failures = 0;
+  lastJob: JobEvent | null = null;
+  pollTimer: NodeJS.Timeout | undefined;
+  polling = false;
+  removed = false;
+
+  constructor(
+    public record: DeviceRecord,
+    public driver: ScannerDriver,
+    readonly queue: JobQueue,
+  ) {}
+
+  get id(): string {
+    return this.record.id;
+  }
+
+  /** The primary endpoint the driver talks to. */
+  get url(): string {
+    return this.record.endpoints[0]?.url ?? '';
+  }
+
+  /** The public view used by bridge/devices and Home Assistant. */
+  view(): ScannerView {
+    const caps = this.capabilities;
+    const view: ScannerView = {
+      id: this.record.id,
+      name: this.record.name,
+      protocol: this.record.protocol,
+      url: this.url,
+      online: this.online,
+    };
+    const manufacturer = this.record.manufacturer ?? caps?.manufacturer;
+    const model = this.record.model ?? caps?.model;
+    const serial = this.record.serial ?? caps?.serial;
+    const adminUrl = this.record.adminUrl ?? caps?.admin_url;
+    if (manufacturer) view.manufacturer = manufacturer;
+    if (model) view.model = model;
+    if (serial) view.serial = serial;
+    if (caps?.firmware) view.firmware = caps.firmware;
+    if (adminUrl) view.admin_url = adminUrl;
+    if (caps) view.capabilities = caps;
+    return view;
+  }
+
+  /** The retained state payload. */
+  statePayload(): ScannerStatePayload {
+    const running = this.queue.running;
+    const status = !this.online ? 'offline' : running && !running.finished ? 'processing' : (this.status?.state ?? 'idle');
+    return { status, adf: this.online ? (this.status?.adf ?? null) : null, job: running?.event ?? this.lastJob };
+  }
+}

@@ -1,0 +1,105 @@
+/**
+ * Polls each scanner's status: every few seconds while idle, faster while a job runs,
+ * backing off while unreachable. Owns the online/offline verdict.
+ */
+import type { Logger } from '../core/logger.js';
+import type { ScannerEntry } from './scanner-entry.js';
+
+/** Polling intervals (config `polling.*`). */
+export interface PollingSettings {
+  idle_s: number;
+  busy_s: number;
+  offline_after_failures: number;
+}
+
+/** An unreachable scanner is retried no less often than this. */
+export const MAX_OFFLINE_POLL_INTERVAL_MS = 5 * 60 * 1000;
+/** A single status request may take this long before it counts as a failure. */
+export const STATUS_TIMEOUT_MS = 10_000;
+/** Delay of an out-of-turn poll (coalesces bursts of triggers). */
+export const SOON_MS = 50;
+
+interface PollerDeps {
+  settings: PollingSettings;
+  logger: Logger;
+  isBusy: (entry: ScannerEntry) => boolean;
+  onCapabilities: (entry: ScannerEntry) => void;
+  onAvailability: (entry: ScannerEntry) => void;
+  onStatus: (entry: ScannerEntry) => void;
+}
+
+/** Schedules and runs status polls for all scanners. */
+export class StatusPoller {
+  constructor(private readonly deps: PollerDeps) {}
+
+  /** Polls a scanner shortly, replacing its scheduled poll. */
+  pollSoon(entry: ScannerEntry): void {
+    this.schedule(entry, SOON_MS);
+  }
+
+  /** Stops polling a scanner for good. */
+  stop(entry: ScannerEntry): void {
+    clearTimeout(entry.pollTimer);
+    entry.pollTimer = undefined;
+    entry.removed = true;
+  }
+
+  /** Marks a scanner offline at once (it said goodbye), and keeps checking for its return. */
+  markOffline(entry: ScannerEntry): void {
+    entry.failures = Math.max(entry.failures, this.deps.settings.offline_after_failures);
+    if (entry.online) {
+      entry.online = false;
+      this.deps.onAvailability(entry);
+    }
+    this.schedule(entry, this.nextDelay(entry));
+  }
+
+  private schedule(entry: ScannerEntry, delayMs: number): void {
+    if (entry.removed) return;
+    clearTimeout(entry.pollTimer);
+    entry.pollTimer = setTimeout(() => void this.poll(entry), delayMs);
+    entry.pollTimer.unref();
+  }
+
+  private async poll(entry: ScannerEntry): Promise<void> {
+    if (entry.polling || entry.removed) return;
+    entry.polling = true;
+    try {
+      if (!entry.capabilities) {
+        entry.capabilities = await entry.driver.getCapabilities(AbortSignal.timeout(STATUS_TIMEOUT_MS));
+        this.deps.onCapabilities(entry);
+      }
+      const status = await entry.driver.getStatus(AbortSignal.timeout(STATUS_TIMEOUT_MS));
+      const changed = JSON.stringify(status) !== JSON.stringify(entry.status);
+      entry.status = status;
+      entry.failures = 0;
+      if (!entry.online) {
+        entry.online = true;
+        this.deps.logger.info({ scanner: entry.id }, 'scanner online');
+        this.deps.onAvailability(entry);
+      } else if (changed) {
+        this.deps.onStatus(entry);
+      }
+    } catch (error) {
+      entry.failures += 1;
+      const level = entry.failures === 1 ? 'warn' : 'debug';
+      this.deps.logger[level]({ scanner: entry.id, err: error, failures: entry.failures }, 'status poll failed');
+      if (entry.online && entry.failures >= this.deps.settings.offline_after_failures) {
+        entry.online = false;
+        this.deps.logger.warn({ scanner: entry.id }, 'scanner offline');
+        this.deps.onAvailability(entry);
+      }
+    } finally {
+      entry.polling = false;
+    }
+    this.schedule(entry, this.nextDelay(entry));
+  }
+
+  private nextDelay(entry: ScannerEntry): number {
+    const { idle_s, busy_s, offline_after_failures } = this.deps.settings;
+    if (this.deps.isBusy(entry)) return busy_s * 1000;
+    if (entry.online || entry.failures < offline_after_failures) return (entry.failures > 0 ? busy_s : idle_s) * 1000;
+    const backoff = idle_s * 1000 * 2 ** Math.min(entry.failures - offline_after_failures, 6);
+    return Math.min(backoff, MAX_OFFLINE_POLL_INTERVAL_MS);
+  }
+}

@@ -1,0 +1,84 @@
+#!/usr/bin/env node
+/**
+ * scan2mqtt entry point: reads the command line and configuration, runs the gateway,
+ * and shuts it down cleanly on SIGTERM/SIGINT. The only module that exits the process.
+ */
+import { createRequire } from 'node:module';
+import { resolve } from 'node:path';
+import { ConfigError, helpText, loadConfig, parseCliArgs } from './config/load.js';
+import { createRootLogger } from './log/logger.js';
+import { createGatewayApp } from './app/gateway-app.js';
+import { checkHealth } from './app/health-file.js';
+
+/** A stop that takes longer than this is cut short (a device that hangs must not block shutdown). */
+const SHUTDOWN_TIMEOUT_MS = 15_000;
+
+const version = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
+
+async function main(): Promise<number> {
+  const argv = process.argv.slice(2);
+  let args;
+  try {
+    args = parseCliArgs(argv.filter((a) => a !== '--healthcheck'));
+  } catch (error) {
+    process.stderr.write(`scan2mqtt: ${(error as Error).message}\n`);
+    return 2;
+  }
+  if (args.version) {
+    process.stdout.write(`${version}\n`);
+    return 0;
+  }
+  if (args.help) {
+    process.stdout.write(helpText(version));
+    return 0;
+  }
+  let config;
+  try {
+    config = loadConfig({ argv, env: process.env });
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`scan2mqtt: configuration error: ${error.message}\n`);
+      return 2;
+    }
+    throw error;
+  }
+  if (argv.includes('--healthcheck')) {
+    const problem = await checkHealth(resolve(config.data.folder));
+    if (problem) process.stderr.write(`unhealthy: ${problem}\n`);
+    return problem ? 1 : 0;
+  }
+
+  const logger = createRootLogger({ level: config.log.level, pretty: config.log.pretty });
+  const app = createGatewayApp({ config, logger, version });
+  await app.start();
+
+  await new Promise<void>((done) => {
+    const onSignal = (signal: NodeJS.Signals) => {
+      logger.info({ signal }, 'shutting down');
+      process.off('SIGTERM', onSignal);
+      process.off('SIGINT', onSignal);
+      done();
+    };
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
+  });
+  const forced = setTimeout(() => {
+    logger.error('shutdown took too long; exiting');
+    process.exit(1);
+  }, SHUTDOWN_TIMEOUT_MS);
+  forced.unref();
+  await app.stop();
+  logger.info('stopped');
+  logger.flush();
+  return 0;
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.stderr.write(`scan2mqtt: fatal: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,64 @@
+/** `bridge/request/<action>` handlers: each turns a parsed request into response data or throws ScanError. */
+import { ScanError } from '../core/errors.js';
+import type { GatewayApi } from '../core/gateway-api.js';
+import { deviceListEntry, deviceListPayload } from './payloads.js';
+
+/** What a request handler may use. */
+export interface RequestContext {
+  gateway: GatewayApi;
+  /** Version and config summary without secrets. */
+  info: () => object;
+}
+
+/** Handles one action's request body (without `transaction`) and returns the response `data`. */
+export type RequestHandler = (request: Record<string, unknown>, ctx: RequestContext) => object | Promise<object>;
+
+/** The actions the bridge answers; anything else gets an error response. */
+export const REQUEST_HANDLERS: Readonly<Record<string, RequestHandler>> = {
+  scan: requestScan,
+  devices: (_request, { gateway }) => ({ devices: deviceListPayload(gateway.listScanners()) }),
+  discover: async (_request, { gateway }) => {
+    await gateway.discoverNow();
+    return { devices: deviceListPayload(gateway.listScanners()) };
+  },
+  'device/remove': requestRemove,
+  'device/rename': requestRename,
+  health: (_request, { gateway }) => gateway.health(),
+  config: (_request, { info }) => info(),
+};
+
+/** Runs the handler for `action`; unknown actions throw InvalidRequest. */
+export async function handleBridgeRequest(action: string, request: Record<string, unknown>, ctx: RequestContext): Promise<object> {
+  const handler = Object.hasOwn(REQUEST_HANDLERS, action) ? REQUEST_HANDLERS[action] : undefined;
+  if (!handler) throw new ScanError('InvalidRequest', `unknown bridge request: ${action}`);
+  return handler(request, ctx);
+}
+
+/**
+ * `{scanner, ...settings}`; `id` names the scanner only when `scanner` is absent,
+ * because in a scan command `id` is the client's job id.
+ */
+function requestScan(request: Record<string, unknown>, { gateway }: RequestContext): object {
+  const { scanner, ...rest } = request;
+  if (scanner !== undefined) return gateway.submitScan(requiredString(scanner, 'scanner'), rest, 'bridge');
+  const { id, ...settings } = rest;
+  return gateway.submitScan(requiredString(id, 'scanner'), settings, 'bridge');
+}
+
+function requestRemove(request: Record<string, unknown>, { gateway }: RequestContext): object {
+  const id = requiredString(request['id'], 'id');
+  if (!gateway.removeScanner(id)) throw new ScanError('NotFound', `no scanner with id ${id}`);
+  return { id };
+}
+
+/** Accepts zigbee2mqtt's `{from, to}` as well as `{id, name}`. */
+function requestRename(request: Record<string, unknown>, { gateway }: RequestContext): object {
+  const id = requiredString(request['id'] ?? request['from'], 'id');
+  const name = requiredString(request['name'] ?? request['to'], 'name');
+  return deviceListEntry(gateway.renameScanner(id, name));
+}
+
+function requiredString(value: unknown, field: string): string {
+  if (typeof value !== 'string' || value.length === 0) throw new ScanError('InvalidRequest', `"${field}" must be a non-empty string`);
+  return value;
+}

@@ -1,0 +1,127 @@
+/** The eSCL (AirScan) implementation of ScannerDriver, and a one-shot capabilities probe. */
+import type { ScannerCapabilities } from '../../core/capabilities.js';
+import type { DeviceCredentials } from '../../core/device.js';
+import { ScanError } from '../../core/errors.js';
+import type { Logger } from '../../core/logger.js';
+import type { ScannedPage, ScannerDriver } from '../../core/scanner.js';
+import type { ScanSettings } from '../../core/settings.js';
+import type { ScannerStatus } from '../../core/status.js';
+import { NO_TRACE, type ProtocolTracer } from '../../core/trace.js';
+import { parseScannerCapabilities, type EsclCapabilities } from './capabilities.js';
+import { EsclHttp, discard, type EsclResponse } from './http.js';
+import { runEsclJob } from './scan-job.js';
+import { parseScannerStatus, type EsclStatus } from './status.js';
+import { DEFAULT_ESCL_TIMING, type EsclTiming } from './timing.js';
+
+/** How to reach and talk to one eSCL device. */
+export interface EsclDriverOptions {
+  /** Base URL of the eSCL root, e.g. `http://127.0.0.1:8080/eSCL/` (a missing final `/` is added). */
+  baseUrl: string;
+  /** Accept the device's self-signed certificate (for this device only). */
+  insecureTls?: boolean;
+  /** HTTP basic auth. */
+  credentials?: DeviceCredentials;
+  /** Host header to send instead of `host:port` (HP devices that only accept `localhost`). */
+  hostHeader?: string;
+  logger: Logger;
+  tracer?: ProtocolTracer;
+  /** Scanner id or host:port, for logs and traces. */
+  deviceLabel: string;
+  timing?: Partial<EsclTiming>;
+}
+
+/** The eSCL driver, which also exposes the eSCL-specific identity details of its capabilities. */
+export interface EsclDriver extends ScannerDriver {
+  /** Capabilities with UUID, admin/icon URIs and native details (cached like getCapabilities). */
+  getEsclCapabilities(signal?: AbortSignal): Promise<EsclCapabilities>;
+}
+
+/** Creates a driver for one eSCL device; no network traffic happens until a method is called. */
+export function createEsclDriver(options: EsclDriverOptions): EsclDriver {
+  const timing: EsclTiming = { ...DEFAULT_ESCL_TIMING, ...options.timing };
+  const logger = options.logger.child({ protocol: 'escl', device: options.deviceLabel });
+  const http = createHttp(options, timing, logger);
+  let cached: Promise<EsclCapabilities> | undefined;
+
+  const getEsclCapabilities = (signal?: AbortSignal): Promise<EsclCapabilities> => {
+    if (!cached) {
+      const pending = fetchCapabilities(http, signal);
+      cached = pending;
+      // A failed read is not cached: the next call tries the device again.
+      pending.catch(() => {
+        if (cached === pending) cached = undefined;
+      });
+    }
+    return cached;
+  };
+  const readStatus = (signal?: AbortSignal): Promise<EsclStatus> => fetchStatus(http, signal);
+
+  return {
+    protocol: 'escl',
+    getEsclCapabilities,
+    async getCapabilities(signal?: AbortSignal): Promise<ScannerCapabilities> {
+      return (await getEsclCapabilities(signal)).caps;
+    },
+    async getStatus(signal?: AbortSignal): Promise<ScannerStatus> {
+      return (await readStatus(signal)).status;
+    },
+    scan(settings: ScanSettings, signal: AbortSignal): AsyncIterable<ScannedPage> {
+      return (async function* () {
+        const { native } = await getEsclCapabilities(signal);
+        yield* runEsclJob({ http, timing, logger, readStatus }, settings, native, signal);
+      })();
+    },
+    close: () => http.close(),
+  };
+}
+
+/** Reads a device's capabilities once (for hand-listed devices) and releases the connection. */
+export async function probeEscl(baseUrl: string, opts: Omit<EsclDriverOptions, 'baseUrl'>, signal?: AbortSignal): Promise<EsclCapabilities> {
+  const timing: EsclTiming = { ...DEFAULT_ESCL_TIMING, ...opts.timing };
+  const http = createHttp({ ...opts, baseUrl }, timing, opts.logger.child({ protocol: 'escl', device: opts.deviceLabel }));
+  try {
+    return await fetchCapabilities(http, signal);
+  } finally {
+    await http.close();
+  }
+}
+
+function createHttp(options: EsclDriverOptions, timing: EsclTiming, logger: Logger): EsclHttp {
+  return new EsclHttp({
+    baseUrl: options.baseUrl,
+    ...(options.insecureTls !== undefined ? { insecureTls: options.insecureTls } : {}),
+    ...(options.credentials ? { credentials: options.credentials } : {}),
+    ...(options.hostHeader !== undefined ? { hostHeader: options.hostHeader } : {}),
+    logger,
+    tracer: options.tracer ?? NO_TRACE,
+    deviceLabel: options.deviceLabel,
+    connectTimeoutMs: timing.connectTimeoutMs,
+    headersTimeoutMs: timing.headersTimeoutMs,
+    bodyTimeoutMs: timing.bodyIdleTimeoutMs,
+  });
+}
+
+async function fetchCapabilities(http: EsclHttp, signal?: AbortSignal): Promise<EsclCapabilities> {
+  return parseScannerCapabilities(await getXml(http, 'ScannerCapabilities', signal));
+}
+
+async function fetchStatus(http: EsclHttp, signal?: AbortSignal): Promise<EsclStatus> {
+  return parseScannerStatus(await getXml(http, 'ScannerStatus', signal));
+}
+
+/** GETs an XML resource below the eSCL root; non-200 answers become typed errors. */
+async function getXml(http: EsclHttp, resource: string, signal?: AbortSignal): Promise<string> {
+  const res = await http.request({ method: 'GET', path: `${http.basePath}${resource}`, ...(signal ? { signal } : {}) });
+  if (res.status !== 200) {
+    discard(res);
+    throw statusFailure(res, resource);
+  }
+  return http.readXml(res, signal);
+}
+
+function statusFailure(res: EsclResponse, resource: string): ScanError {
+  if (res.status === 401 || res.status === 403) return new ScanError('AccessDenied', `${resource}: access refused (HTTP ${res.status})`);
+  if (res.status === 503) return new ScanError('DeviceBusy', `${resource}: scanner busy (HTTP 503)`);
+  if (res.status === 404) return new ScanError('ProtocolError', `${resource}: not found (HTTP 404); is the eSCL base URL right?`);
+  return new ScanError('DeviceError', `${resource}: HTTP ${res.status}`);
+}

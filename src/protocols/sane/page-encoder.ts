@@ -1,0 +1,60 @@
+/**
+ * Raw normalised pixels → an encoded page stream, with sharp. 8-bit pages stream
+ * into sharp as they arrive; 16-bit pages go through a Uint16Array because sharp
+ * only takes 16-bit raw input from typed arrays.
+ */
+import { Readable } from 'node:stream';
+import sharp from 'sharp';
+import type { ColorMode, DocumentFormat } from '../../core/capabilities.js';
+
+/** JPEG quality of encoded pages; scans of text stay legible at this level. */
+export const JPEG_QUALITY = 90;
+
+/** The geometry of the raw pixels handed to the encoder. */
+export interface RawPageShape {
+  width: number;
+  height: number;
+  channels: 1 | 3;
+  /** 1 for 8-bit samples, 2 for 16-bit little-endian. */
+  sampleBytes: 1 | 2;
+}
+
+/** Image encodings a page is delivered in. */
+export type PageEncoding = 'png' | 'jpeg' | 'tiff';
+
+/** The per-page encoding for a requested document format; PDF pages become JPEG, or PNG for line art. */
+export function pageEncodingFor(format: DocumentFormat, mode: ColorMode): PageEncoding {
+  if (format === 'pdf') return mode === 'bw' ? 'png' : 'jpeg';
+  return format;
+}
+
+/** MIME type of a page encoding. */
+export function mimeTypeOf(encoding: PageEncoding): string {
+  return `image/${encoding}`;
+}
+
+function applyEncoding(img: sharp.Sharp, shape: RawPageShape, encoding: PageEncoding): sharp.Sharp {
+  // sharp converts to sRGB unless told otherwise, which would triple grey pages.
+  if (shape.sampleBytes === 2 && encoding !== 'jpeg') img = img.toColourspace(shape.channels === 3 ? 'rgb16' : 'grey16');
+  else if (shape.channels === 1) img = img.toColourspace('b-w');
+  if (encoding === 'png') return img.png();
+  if (encoding === 'jpeg') return img.jpeg({ quality: JPEG_QUALITY });
+  return img.tiff({ compression: 'lzw' });
+}
+
+/** Encodes raw pixels streamed from `raw`; the returned stream errors if `raw` does. */
+export function encodeRawPage(raw: Readable, shape: RawPageShape, encoding: PageEncoding): Readable {
+  if (shape.sampleBytes === 2) return Readable.from(encodeSixteenBit(raw, shape, encoding));
+  const encoder = applyEncoding(sharp({ raw: { width: shape.width, height: shape.height, channels: shape.channels } }), shape, encoding);
+  raw.once('error', (err) => encoder.destroy(err));
+  return raw.pipe(encoder);
+}
+
+async function* encodeSixteenBit(raw: Readable, shape: RawPageShape, encoding: PageEncoding): AsyncGenerator<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of raw) chunks.push(chunk as Buffer);
+  const bytes = Buffer.concat(chunks);
+  const samples = new Uint16Array(bytes.buffer, bytes.byteOffset, Math.floor(bytes.length / 2));
+  const img = sharp(samples, { raw: { width: shape.width, height: shape.height, channels: shape.channels } });
+  yield await applyEncoding(img, shape, encoding).toBuffer();
+}

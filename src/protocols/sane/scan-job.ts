@@ -1,0 +1,210 @@
+/**
+ * One SANE scan job on an open device: apply settings, START per page (and per
+ * frame for three-pass scanners), read the data port, encode, and always CANCEL.
+ */
+import { once } from 'node:events';
+import { createReadStream } from 'node:fs';
+import { PassThrough, Readable } from 'node:stream';
+import { ScanError } from '../../core/errors.js';
+import type { Logger } from '../../core/logger.js';
+import type { ScannedPage } from '../../core/scanner.js';
+import type { ScanSettings } from '../../core/settings.js';
+import { SaneFrame, SaneStatus } from './constants.js';
+import type { SaneTimeouts } from './control-connection.js';
+import { connectImageData, type ImageDataConnection } from './data-connection.js';
+import type { OpenDevice } from './device-session.js';
+import { settingsToWrites, type PreferredDepth } from './from-domain.js';
+import type { SaneParameters, StartReply } from './messages.js';
+import { encodeRawPage, mimeTypeOf, pageEncodingFor, type PageEncoding, type RawPageShape } from './page-encoder.js';
+import { interleavePlanes, PageSpool } from './page-spool.js';
+import { LineNormaliser, outputLineBytes, outputSampleBytes, type FrameLayout } from './pixels.js';
+import { errorForStatus, expectGood } from './sane-status.js';
+
+/** What a scan job needs besides the open device. */
+export interface ScanJobOptions {
+  host: string;
+  timeouts: SaneTimeouts;
+  logger: Logger;
+  label: string;
+  preferDepth?: PreferredDepth;
+}
+
+/** One frame as it was read: its layout and where its lines went. */
+interface SpooledFrame {
+  layout: FrameLayout;
+  path: string;
+  lines: number;
+}
+
+/** Runs a job and yields its pages; see ScannerDriver.scan for the contract. */
+export async function* runSaneScan(device: OpenDevice, settings: ScanSettings, signal: AbortSignal, options: ScanJobOptions): AsyncGenerator<ScannedPage> {
+  const job = new SaneScanJob(device, settings, signal, options);
+  const onAbort = () => void device.conn.cancel(device.handle).catch(() => undefined);
+  signal.addEventListener('abort', onAbort, { once: true });
+  try {
+    yield* job.pages();
+  } catch (err) {
+    throw signal.aborted ? new ScanError('Cancelled', 'scan cancelled', { cause: err }) : err;
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+    // CANCEL also after a normal end: it returns the backend to idle (PROTOCOLS.md C.3).
+    if (!signal.aborted && !device.conn.isClosed) await device.conn.cancel(device.handle).catch(() => undefined);
+    await job.spool.dispose();
+  }
+}
+
+class SaneScanJob {
+  readonly spool = new PageSpool();
+  private readonly encoding: PageEncoding;
+
+  constructor(private readonly device: OpenDevice, private readonly settings: ScanSettings, private readonly signal: AbortSignal, private readonly options: ScanJobOptions) {
+    this.encoding = pageEncodingFor(settings.format, settings.color_mode);
+  }
+
+  async *pages(): AsyncGenerator<ScannedPage> {
+    for (const write of settingsToWrites(this.device.descriptors, this.settings, this.options.preferDepth)) {
+      this.checkAborted();
+      await this.device.write(write);
+    }
+    const feeder = this.settings.source !== 'platen';
+    for (let index = 1; ; index++) {
+      this.checkAborted();
+      const start = await this.device.conn.start(this.device.handle);
+      if (start.status === SaneStatus.NoDocs && index > 1) return;
+      expectGood(start.status, `SANE_NET_START page ${index}`);
+      const data = await this.connectData(start.port);
+      const { page, done } = await this.readPage(index, start, data).catch((err: unknown) => {
+        data.close();
+        throw err;
+      });
+      yield page;
+      await done;
+      if (!feeder) return;
+    }
+  }
+
+  private checkAborted(): void {
+    if (this.signal.aborted) throw new ScanError('Cancelled', 'scan cancelled');
+  }
+
+  private layoutOf(params: SaneParameters, start: StartReply): FrameLayout {
+    return { format: params.format, depth: params.depth, pixelsPerLine: params.pixelsPerLine, bytesPerLine: params.bytesPerLine, byteOrder: start.byteOrder };
+  }
+
+  private pageOf(index: number, data: Readable, shape: RawPageShape): ScannedPage {
+    return { index, declaredType: mimeTypeOf(this.encoding), data, widthPx: shape.width, heightPx: shape.height, resolution: this.settings.resolution };
+  }
+
+  private connectData(port: number): Promise<ImageDataConnection> {
+    const { host, timeouts, label } = this.options;
+    return connectImageData({ host, port, timeouts, signal: this.signal, device: label });
+  }
+
+  private async readPage(index: number, start: StartReply, data: ImageDataConnection): Promise<{ page: ScannedPage; done: Promise<void> }> {
+    // Parameters after START are the definitive ones (SANE 4.3.8).
+    const params = await this.device.conn.getParameters(this.device.handle);
+    const single = params.format === SaneFrame.Gray || params.format === SaneFrame.Rgb;
+    if (single && params.lines >= 0) return this.streamPage(index, start, params, data);
+    const frames = await this.spoolFrames(start, params, data);
+    return { page: this.spooledPage(index, frames), done: Promise.resolve() };
+  }
+
+  /** Known height, one frame: pixels flow from the data port into the encoder. */
+  private streamPage(index: number, start: StartReply, params: SaneParameters, source: ImageDataConnection): { page: ScannedPage; done: Promise<void> } {
+    const layout = this.layoutOf(params, start);
+    const normaliser = new LineNormaliser(layout);
+    const shape = shapeOf(layout, params.lines);
+    const raw = new PassThrough();
+    const data = encodeRawPage(raw, shape, this.encoding);
+    const done = this.pump(source, normaliser, raw, params.lines, outputLineBytes(layout)).catch((err: unknown) => {
+      const error = this.signal.aborted ? new ScanError('Cancelled', 'scan cancelled', { cause: err }) : err;
+      raw.destroy(error as Error);
+      data.destroy(error as Error);
+      throw error;
+    });
+    done.catch(() => undefined);
+    return { page: this.pageOf(index, data, shape), done };
+  }
+
+  private async pump(source: ImageDataConnection, normaliser: LineNormaliser, raw: PassThrough, lines: number, lineBytes: number): Promise<void> {
+    let written = 0;
+    for await (const chunk of source.chunks()) {
+      for (const line of normaliser.push(chunk)) {
+        if (written >= lines) continue;
+        written++;
+        if (!raw.write(line)) await once(raw, 'drain');
+      }
+    }
+    // A backend that delivers fewer lines than announced gets white lines, so the encoder still sees its full size.
+    if (written < lines) this.options.logger.warn({ announced: lines, received: written }, 'page shorter than announced; padded');
+    for (; written < lines; written++) raw.write(Buffer.alloc(lineBytes, 0xff));
+    raw.end();
+  }
+
+  /** Unknown height or three-pass: every frame goes to a spool file first. */
+  private async spoolFrames(start: StartReply, params: SaneParameters, data: ImageDataConnection): Promise<SpooledFrame[]> {
+    const frames: SpooledFrame[] = [];
+    for (let frame = 0; ; frame++) {
+      frames.push(await this.spoolFrame(start, params, data));
+      if (params.lastFrame || frame >= 2) return frames;
+      start = await this.device.conn.start(this.device.handle);
+      expectGood(start.status, 'SANE_NET_START next frame');
+      data = await this.connectData(start.port);
+      params = await this.device.conn.getParameters(this.device.handle).catch((err: unknown) => {
+        data.close();
+        throw err;
+      });
+    }
+  }
+
+  private async spoolFrame(start: StartReply, params: SaneParameters, data: ImageDataConnection): Promise<SpooledFrame> {
+    const layout = this.layoutOf(params, start);
+    try {
+      const normaliser = new LineNormaliser(layout);
+      const { path, handle } = await this.spool.create();
+      try {
+        for await (const chunk of data.chunks()) {
+          const lines = normaliser.push(chunk);
+          if (lines.length > 0) await handle.write(Buffer.concat(lines));
+        }
+      } finally {
+        await handle.close();
+      }
+      const lines = params.lines >= 0 ? Math.min(params.lines, normaliser.lines) : normaliser.lines;
+      return { layout, path, lines };
+    } finally {
+      data.close();
+    }
+  }
+
+  private spooledPage(index: number, frames: SpooledFrame[]): ScannedPage {
+    const first = frames[0];
+    if (!first) throw new ScanError('ProtocolError', 'no frame received');
+    if (frames.length === 1) {
+      const shape = shapeOf(first.layout, first.lines);
+      const end = Math.max(0, first.lines * outputLineBytes(first.layout) - 1);
+      const raw = first.lines > 0 ? createReadStream(first.path, { start: 0, end }) : Readable.from([]);
+      return this.pageOf(index, encodeRawPage(raw, shape, this.encoding), shape);
+    }
+    const planes = orderPlanes(frames);
+    const lines = Math.min(...frames.map((f) => f.lines));
+    const layout = { ...first.layout, format: SaneFrame.Rgb };
+    const raw = Readable.from(interleavePlanes(planes, outputLineBytes(first.layout), lines, outputSampleBytes(first.layout.depth)));
+    const shape = shapeOf(layout, lines);
+    return this.pageOf(index, encodeRawPage(raw, shape, this.encoding), shape);
+  }
+}
+
+function shapeOf(layout: FrameLayout, lines: number): RawPageShape {
+  return { width: layout.pixelsPerLine, height: lines, channels: layout.format === SaneFrame.Rgb ? 3 : 1, sampleBytes: layout.depth === 16 ? 2 : 1 };
+}
+
+/** Three-pass frames come in the backend's order (RGB, GBR, ...); sort them into red, green, blue. */
+function orderPlanes(frames: SpooledFrame[]): [string, string, string] {
+  const find = (format: SaneFrame) => {
+    const frame = frames.find((f) => f.layout.format === format);
+    if (!frame) throw errorForStatus(SaneStatus.IoError, `three-pass scan without a ${SaneFrame[format]} frame`);
+    return frame.path;
+  };
+  return [find(SaneFrame.Red), find(SaneFrame.Green), find(SaneFrame.Blue)];
+}

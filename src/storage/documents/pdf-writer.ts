@@ -1,0 +1,170 @@
+/**
+ * A streaming PDF 1.4 writer for image-only documents: each page is appended to the file as
+ * it comes, so a 100-page batch never sits in memory (ISO 32000-1 §7.5: body, xref, trailer).
+ */
+import { open, rm, type FileHandle } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { ScanError } from '../../core/errors.js';
+
+/** One encoded image, ready to embed as an image XObject (ISO 32000-1 §8.9.5). */
+export interface PdfImage {
+  width: number;
+  height: number;
+  colorSpace: 'DeviceGray' | 'DeviceRGB' | 'DeviceCMYK';
+  bitsPerComponent: 1 | 8;
+  filter: 'DCTDecode' | 'FlateDecode';
+  /** Decode array, e.g. inverted CMYK of Adobe JPEGs. */
+  decode?: readonly number[];
+  /** The encoded bytes, streamed. */
+  data: AsyncIterable<Uint8Array>;
+  /** Byte length when known up front; otherwise it is written as an object after the stream. */
+  length?: number;
+}
+
+/** Page size in PDF points (1/72 inch). */
+export interface PdfPageSize {
+  widthPt: number;
+  heightPt: number;
+}
+
+/** What a finished PDF holds. */
+export interface PdfSummary {
+  bytes: number;
+  pages: number;
+}
+
+/** Appends image pages to a PDF file, one at a time. */
+export interface PdfWriter {
+  /** Writes one page showing `image` over the whole page. */
+  addImagePage(image: PdfImage, size: PdfPageSize): Promise<void>;
+  /** Writes the page tree, catalog, xref and trailer, and closes the file. */
+  close(): Promise<PdfSummary>;
+  /** Closes and deletes the unfinished file. */
+  discard(): Promise<void>;
+}
+
+const CATALOG = 1;
+const PAGES = 2;
+const INFO = 3;
+const FIRST_FREE_OBJECT = 4;
+/** The binary comment after the header tells transfer tools the file is binary (§7.5.2). */
+const PDF_HEADER = '%PDF-1.4\n%\xe2\xe3\xcf\xd3\n';
+
+/** A PDF number with at most two decimals and no exponent. */
+export function pdfNumber(value: number): string {
+  return Number(value.toFixed(2)).toString();
+}
+
+/** A PDF date string (§7.9.4) in UTC. */
+export function pdfDate(date: Date): string {
+  const iso = date.toISOString(); // 2024-05-01T12:34:56.789Z
+  return `D:${iso.slice(0, 4)}${iso.slice(5, 7)}${iso.slice(8, 10)}${iso.slice(11, 13)}${iso.slice(14, 16)}${iso.slice(17, 19)}Z`;
+}
+
+/** Opens `path` (which must not exist) and writes the PDF header. */
+export async function createPdfWriter(path: string, info: { producer: string; createdAt: Date }): Promise<PdfWriter> {
+  const file = await open(path, 'wx');
+  const writer = new StreamingPdfWriter(path, file, info);
+  await writer.writeRaw(Buffer.from(PDF_HEADER, 'latin1'));
+  return writer;
+}
+
+class StreamingPdfWriter implements PdfWriter {
+  private position = 0;
+  private readonly offsets: number[] = [];
+  private readonly pageObjects: number[] = [];
+  private nextObject = FIRST_FREE_OBJECT;
+
+  constructor(
+    private readonly path: string,
+    private readonly file: FileHandle,
+    private readonly info: { producer: string; createdAt: Date },
+  ) {}
+
+  async writeRaw(bytes: Uint8Array): Promise<void> {
+    let done = 0;
+    while (done < bytes.length) {
+      const { bytesWritten } = await this.file.write(bytes, done, bytes.length - done, this.position + done);
+      done += bytesWritten;
+    }
+    this.position += bytes.length;
+  }
+
+  private text(s: string): Promise<void> {
+    return this.writeRaw(Buffer.from(s, 'latin1'));
+  }
+
+  private async object(num: number, body: string): Promise<void> {
+    this.offsets[num] = this.position;
+    await this.text(`${num} 0 obj\n${body}\nendobj\n`);
+  }
+
+  async addImagePage(image: PdfImage, size: PdfPageSize): Promise<void> {
+    const imageNum = this.nextObject++;
+    const lengthNum = image.length === undefined ? this.nextObject++ : undefined;
+    const contentNum = this.nextObject++;
+    const pageNum = this.nextObject++;
+    const length = await this.imageObject(imageNum, image, lengthNum);
+    if (lengthNum !== undefined) await this.object(lengthNum, String(length));
+    const w = pdfNumber(size.widthPt);
+    const h = pdfNumber(size.heightPt);
+    const content = `q\n${w} 0 0 ${h} 0 0 cm\n/Im0 Do\nQ\n`;
+    await this.object(contentNum, `<< /Length ${content.length} >>\nstream\n${content}endstream`);
+    const resources = `<< /XObject << /Im0 ${imageNum} 0 R >> /ProcSet [/PDF /ImageB /ImageC] >>`;
+    await this.object(pageNum, `<< /Type /Page /Parent ${PAGES} 0 R /MediaBox [0 0 ${w} ${h}] /Resources ${resources} /Contents ${contentNum} 0 R >>`);
+    this.pageObjects.push(pageNum);
+  }
+
+  /** Writes the image XObject with its stream; returns the stream's byte length. */
+  private async imageObject(num: number, image: PdfImage, lengthNum: number | undefined): Promise<number> {
+    const decode = image.decode ? ` /Decode [${image.decode.join(' ')}]` : '';
+    const lengthRef = lengthNum === undefined ? String(image.length) : `${lengthNum} 0 R`;
+    this.offsets[num] = this.position;
+    await this.text(
+      `${num} 0 obj\n<< /Type /XObject /Subtype /Image /Width ${image.width} /Height ${image.height} ` +
+        `/ColorSpace /${image.colorSpace} /BitsPerComponent ${image.bitsPerComponent}${decode} ` +
+        `/Filter /${image.filter} /Length ${lengthRef} >>\nstream\n`,
+    );
+    const start = this.position;
+    for await (const chunk of image.data) await this.writeRaw(chunk);
+    const written = this.position - start;
+    if (image.length !== undefined && written !== image.length) {
+      throw new ScanError('StorageFailed', `image stream was ${written} bytes, expected ${image.length}`);
+    }
+    await this.text('\nendstream\nendobj\n');
+    return written;
+  }
+
+  async close(): Promise<PdfSummary> {
+    if (this.pageObjects.length === 0) throw new ScanError('Internal', 'a PDF needs at least one page');
+    const kids = this.pageObjects.map((n) => `${n} 0 R`).join(' ');
+    await this.object(PAGES, `<< /Type /Pages /Kids [${kids}] /Count ${this.pageObjects.length} >>`);
+    await this.object(CATALOG, `<< /Type /Catalog /Pages ${PAGES} 0 R >>`);
+    const date = pdfDate(this.info.createdAt);
+    await this.object(INFO, `<< /Producer (${this.info.producer.replace(/[()\\]/g, '')}) /CreationDate (${date}) /ModDate (${date}) >>`);
+    await this.writeTrailer();
+    await this.file.sync();
+    await this.file.close();
+    return { bytes: this.position, pages: this.pageObjects.length };
+  }
+
+  /** Cross-reference table: one 20-byte entry per object, in number order (§7.5.4). */
+  private async writeTrailer(): Promise<void> {
+    const xrefOffset = this.position;
+    const size = this.nextObject;
+    const entries = ['0000000000 65535 f\r\n'];
+    for (let num = 1; num < size; num++) {
+      const offset = this.offsets[num];
+      if (offset === undefined) throw new ScanError('Internal', `PDF object ${num} was never written`);
+      entries.push(`${String(offset).padStart(10, '0')} 00000 n\r\n`);
+    }
+    const id = randomBytes(16).toString('hex');
+    await this.text(`xref\n0 ${size}\n${entries.join('')}`);
+    await this.text(`trailer\n<< /Size ${size} /Root ${CATALOG} 0 R /Info ${INFO} 0 R /ID [<${id}> <${id}>] >>\nstartxref\n${xrefOffset}\n%%EOF\n`);
+  }
+
+  async discard(): Promise<void> {
+    await this.file.close().catch(() => undefined);
+    await rm(this.path, { force: true });
+  }
+}

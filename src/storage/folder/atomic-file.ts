@@ -1,0 +1,92 @@
+/**
+ * Puts a finished file under its final name atomically and without overwriting: copy to a
+ * hidden temp name in the same directory, fsync, hard-link (or rename) into place, fsync the directory.
+ */
+import { constants } from 'node:fs';
+import { copyFile, link, open, rename, rm, stat } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { basename, dirname, extname, join } from 'node:path';
+import { ScanError } from '../../core/errors.js';
+import { errnoCode, storageFailure } from '../storage-errors.js';
+
+/** How many `-1`, `-2`, ... suffixes are tried before giving up on a free name. */
+export const MAX_NAME_SUFFIX = 999;
+
+/** Errors from link(2) that mean "this file system has no hard links", not "name taken". */
+const NO_HARD_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS', 'EXDEV', 'EMLINK']);
+
+/** `name.ext` → `name-3.ext`. */
+export function suffixedName(path: string, n: number): string {
+  if (n === 0) return path;
+  const ext = extname(path);
+  return `${path.slice(0, path.length - ext.length)}-${n}${ext}`;
+}
+
+/** Copies `source` to `finalPath` (or a `-N` variant if taken); returns the path actually used. The directory must exist. */
+export async function placeFileAtomically(source: string, finalPath: string, fileMode?: number): Promise<string> {
+  const dir = dirname(finalPath);
+  const temp = join(dir, `.${basename(finalPath)}.tmp-${randomBytes(6).toString('hex')}`);
+  try {
+    await copyFile(source, temp, constants.COPYFILE_EXCL);
+    await syncFile(temp, fileMode);
+    const placed = await claimName(temp, finalPath);
+    await syncDirectory(dir);
+    return placed;
+  } catch (error) {
+    throw storageFailure(error, finalPath);
+  } finally {
+    await rm(temp, { force: true });
+  }
+}
+
+/** Sets the mode and flushes the temp file to disk before it gets its name. */
+async function syncFile(path: string, fileMode: number | undefined): Promise<void> {
+  const handle = await open(path, 'r+');
+  try {
+    if (fileMode !== undefined) await handle.chmod(fileMode);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Links `temp` under the first free name; link(2) fails on an existing name, so nothing is overwritten. */
+async function claimName(temp: string, finalPath: string): Promise<string> {
+  for (let n = 0; n <= MAX_NAME_SUFFIX; n++) {
+    const candidate = suffixedName(finalPath, n);
+    try {
+      await link(temp, candidate);
+      return candidate;
+    } catch (error) {
+      const code = errnoCode(error);
+      if (code === 'EEXIST') continue;
+      if (code === undefined || !NO_HARD_LINKS.has(code)) throw error;
+      // No hard links (some FUSE/SMB mounts): check, then rename; a racing writer could slip in between.
+      if (await exists(candidate)) continue;
+      await rename(temp, candidate);
+      return candidate;
+    }
+  }
+  throw new ScanError('StorageFailed', `no free file name for ${finalPath} after ${MAX_NAME_SUFFIX} attempts`);
+}
+
+/** True when something already has this name. */
+async function exists(path: string): Promise<boolean> {
+  return stat(path).then(
+    () => true,
+    () => false,
+  );
+}
+
+/** Flushes the directory entry, so the new name survives a power cut. */
+async function syncDirectory(dir: string): Promise<void> {
+  const handle = await open(dir, 'r');
+  try {
+    await handle.sync();
+  } catch (error) {
+    // Some file systems (and platforms) cannot fsync a directory; the file itself is already safe.
+    if (errnoCode(error) !== 'EINVAL' && errnoCode(error) !== 'EISDIR') throw error;
+  } finally {
+    await handle.close();
+  }
+}

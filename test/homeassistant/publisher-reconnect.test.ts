@@ -1,0 +1,72 @@
+import { pino } from 'pino';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createHomeAssistantPublisher } from '../../src/homeassistant/publisher.js';
+import { startMosquitto, type MosquittoBroker } from '../helpers/mosquitto.js';
+import { connectProbe } from '../helpers/mqtt-probe.js';
+import { FakeGateway } from './fake-gateway.js';
+import { connectTestLink, type TestLink } from './mqtt-link-adapter.js';
+import { retainedUnder } from './retained-snapshot.js';
+import { adfDuplex, platenOnly } from './views.js';
+
+/** mqtt.js retry period for the link under test (a pace, not an assertion). */
+const RECONNECT_PERIOD_MS = 100;
+const cleanups: (() => Promise<void>)[] = [];
+
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+async function startPublisher(broker: MosquittoBroker, gateway: FakeGateway) {
+  const link = await connectTestLink(broker.url, { reconnectPeriod: RECONNECT_PERIOD_MS });
+  const publisher = createHomeAssistantPublisher({
+    link, gateway, baseTopic: 'scan2mqtt', discoveryPrefix: 'homeassistant', statusTopic: 'homeassistant/status',
+    version: '0.1.0-test', logger: pino({ level: 'silent' }), enabled: true,
+  });
+  cleanups.push(async () => {
+    await publisher.stop();
+    await link.close();
+  });
+  await publisher.start();
+  return { link, publisher };
+}
+
+const connected = (link: TestLink) => new Promise<void>((resolve) => link.client.once('connect', () => resolve()));
+const topicOf = (id: string) => `homeassistant/device/scan2mqtt_${id}/config`;
+
+describe('publisher across reconnects', () => {
+  it('sends everything again to a broker that restarted without its retained messages', async () => {
+    const first = await startMosquitto();
+    cleanups.push(() => first.stop());
+    const { link } = await startPublisher(first, new FakeGateway([adfDuplex]));
+    const back = connected(link);
+    await first.stop();
+    const second = await startMosquitto({ port: first.port });
+    cleanups.push(() => second.stop());
+    await back;
+    const probe = await connectProbe(second.url);
+    cleanups.push(() => probe.close());
+    await probe.waitFor(topicOf(adfDuplex.id));
+    await probe.waitFor(topicOf('bridge'));
+    await probe.waitFor(`scan2mqtt/${adfDuplex.id}/preferences`);
+  });
+
+  it('empties the topics of a scanner removed while the broker was unreachable once it is back', async () => {
+    const broker = await startMosquitto();
+    cleanups.push(() => broker.stop());
+    const gateway = new FakeGateway([adfDuplex, platenOnly]);
+    const { link, publisher } = await startPublisher(broker, gateway);
+    await link.client.endAsync();
+    gateway.drop(platenOnly.id);
+    // stop() waits for the publisher's queue: the failed removal has been attempted by then.
+    await publisher.stop();
+    expect([...(await retainedUnder(broker.url, 'homeassistant/#')).keys()]).toContain(topicOf(platenOnly.id));
+    await publisher.start();
+    const back = connected(link);
+    link.client.reconnect();
+    await back;
+    // The link's own connect listener ran first and queued the resend; stop() waits for it.
+    await publisher.stop();
+    const left = [...(await retainedUnder(broker.url, 'homeassistant/#')).keys()].sort();
+    expect(left).toEqual([topicOf(adfDuplex.id), topicOf('bridge')].sort());
+  });
+});

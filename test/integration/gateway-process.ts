@@ -1,0 +1,57 @@
+/**
+ * Runs the real gateway as a child process (`tsx src/main.ts`), configured through
+ * environment variables exactly as a user would, with its data in a temp folder.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+const REPO = resolve(import.meta.dirname, '../..');
+const TSX = join(REPO, 'node_modules/.bin/tsx');
+
+/** A running gateway process. */
+export interface GatewayProcess {
+  readonly dataFolder: string;
+  readonly storageFolder: string;
+  readonly output: () => string;
+  /** Sends SIGTERM and resolves with the exit code. */
+  stop(): Promise<number | null>;
+  readonly child: ChildProcess;
+}
+
+/** Starts the gateway with `env` added to a clean SCAN2MQTT environment. */
+export async function startGateway(env: Record<string, string>): Promise<GatewayProcess> {
+  const dataFolder = await mkdtemp(join(tmpdir(), 'scan2mqtt-it-'));
+  const storageFolder = join(dataFolder, 'scans');
+  const cleanEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('SCAN2MQTT_')));
+  const child = spawn(TSX, ['src/main.ts'], {
+    cwd: REPO,
+    env: {
+      ...cleanEnv,
+      SCAN2MQTT_DATA_FOLDER: dataFolder,
+      SCAN2MQTT_STORAGE_FOLDER: storageFolder,
+      SCAN2MQTT_MQTT_EMBEDDED_BROKER: 'never',
+      SCAN2MQTT_LOG_LEVEL: 'debug',
+      SCAN2MQTT_LOG_PRETTY: 'false',
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let log = '';
+  child.stdout?.on('data', (d: Buffer) => (log += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (log += d.toString()));
+  const exited = new Promise<number | null>((done) => child.on('exit', (code) => done(code)));
+  return {
+    dataFolder,
+    storageFolder,
+    child,
+    output: () => log,
+    async stop() {
+      if (child.exitCode === null) child.kill('SIGTERM');
+      const code = await exited;
+      await rm(dataFolder, { recursive: true, force: true });
+      return code;
+    },
+  };
+}
