@@ -8,15 +8,18 @@ export interface CliArgs {
   configPath?: string;
   help: boolean;
   version: boolean;
+  /** `--healthcheck`: check the running gateway's health file and exit (Docker HEALTHCHECK). */
+  healthcheck: boolean;
 }
 
 /** Reads the arguments after the script name (`process.argv.slice(2)`). */
 export function parseCliArgs(argv: readonly string[]): CliArgs {
-  const args: CliArgs = { help: false, version: false };
+  const args: CliArgs = { help: false, version: false, healthcheck: false };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] as string;
     if (arg === '--help' || arg === '-h') args.help = true;
     else if (arg === '--version') args.version = true;
+    else if (arg === '--healthcheck') args.healthcheck = true;
     else if (arg === '--config' || arg === '-c') {
       const path = argv[i + 1];
       if (path === undefined || path === '' || path.startsWith('-')) throw new ConfigError(`${arg} needs a file path`, [arg]);
@@ -43,8 +46,9 @@ export function helpText(version?: string): string {
   const lines = [
     `scan2mqtt${version === undefined ? '' : ' ' + version} — network document scanners as MQTT devices`,
     '',
-    'Usage: scan2mqtt [--config PATH] [--help] [--version]',
+    'Usage: scan2mqtt [--config PATH] [--healthcheck] [--help] [--version]',
     `  --config PATH, -c PATH  YAML or JSON config file (or set ${CONFIG_FILE_ENV})`,
+    '  --healthcheck           exit 0 if the running gateway is healthy, 1 if not',
     '  --help, -h              this text',
     '  --version               print the version',
     '',

@@ -14,4 +14,6 @@ export interface MqttLink {
   publish(topic: string, payload: string | Buffer | object, opts?: MqttPublishOptions): Promise<void>;
   subscribe(filter: string, handler: (topic: string, payload: Buffer) => void): Promise<void>;
   onConnect(cb: (isReconnect: boolean) => void): void;
+  /** False while the broker is unreachable; publishing then waits for the next connect. */
+  readonly connected?: boolean;
 }

@@ -10,6 +10,7 @@ import type { JobEvent } from '../core/job.js';
 import { buildBridgeDiscovery, buildScannerDiscovery, type DiscoveryContext } from './discovery-payloads.js';
 import { createDiscoveryLedger, isOwnDiscovery } from './discovery-ledger.js';
 import { lastScanSummaryOf } from './last-scan.js';
+import type { DeviceDiscoveryPayload } from './components.js';
 import type { MqttLink } from './mqtt-link.js';
 import { createNaming } from './naming.js';
 import { parsePreferenceChange, parsePreferenceTopic, type PreferenceChange } from './preference-command.js';
@@ -79,7 +80,7 @@ export function createHomeAssistantPublisher(deps: HomeAssistantPublisherDeps): 
     profiles: gateway.listProfiles(),
   });
 
-  async function publishDiscovery(topic: string, payload: ReturnType<typeof buildBridgeDiscovery>, force: boolean) {
+  async function publishDiscovery(topic: string, payload: DeviceDiscoveryPayload, force: boolean) {
     for (const message of ledger.plan(topic, payload, force)) await link.publish(topic, message, { retain: true, qos: 1 });
     ledger.record(topic, payload);
   }
@@ -100,8 +101,13 @@ export function createHomeAssistantPublisher(deps: HomeAssistantPublisherDeps): 
     await flushPendingClears();
     await publishDiscovery(naming.bridgeDiscoveryTopic, buildBridgeDiscovery(context()), force);
     for (const view of gateway.listScanners()) {
-      await publishScanner(view, force);
-      await publishLastScan(view.id, gateway.getState(view.id)?.job);
+      try {
+        await publishScanner(view, force);
+        await publishLastScan(view.id, gateway.getState(view.id)?.job);
+      } catch (err) {
+        // One scanner's trouble must not keep the others out of HA.
+        log.warn({ err, scanner: view.id }, 'home assistant: discovery of one scanner failed');
+      }
     }
   }
 
@@ -229,7 +235,8 @@ export function createHomeAssistantPublisher(deps: HomeAssistantPublisherDeps): 
         await link.subscribe(deps.statusTopic, onHomeAssistantStatus);
         await link.subscribe(`${deps.baseTopic}/+/set/+`, onSetPreference);
       }
-      await enqueue('initial discovery', () => publishAll(false));
+      // Not connected yet: the connect hook above publishes everything when the broker answers.
+      if (link.connected !== false) await enqueue('initial discovery', () => publishAll(false));
     },
     async stop() {
       running = false;

@@ -11,7 +11,7 @@ const EXAMPLE = fileURLToPath(new URL('../../config/scan2mqtt.example.yaml', imp
 
 describe('parseCliArgs', () => {
   it('reads --config PATH, --config=PATH and -c PATH', () => {
-    expect(parseCliArgs(['--config', '/etc/s.yaml'])).toEqual({ configPath: '/etc/s.yaml', help: false, version: false });
+    expect(parseCliArgs(['--config', '/etc/s.yaml'])).toEqual({ configPath: '/etc/s.yaml', help: false, version: false, healthcheck: false });
     expect(parseCliArgs(['--config=/etc/s.yaml']).configPath).toBe('/etc/s.yaml');
     expect(parseCliArgs(['-c', 'rel.json']).configPath).toBe('rel.json');
   });
@@ -19,7 +19,8 @@ describe('parseCliArgs', () => {
   it('reads --help and --version', () => {
     expect(parseCliArgs(['--help'])).toMatchObject({ help: true, version: false });
     expect(parseCliArgs(['-h', '--version'])).toMatchObject({ help: true, version: true });
-    expect(parseCliArgs([])).toEqual({ help: false, version: false });
+    expect(parseCliArgs([])).toEqual({ help: false, version: false, healthcheck: false });
+    expect(parseCliArgs(['--healthcheck', '-c', 'x.yaml'])).toMatchObject({ healthcheck: true, configPath: 'x.yaml' });
   });
 
   it('rejects --config without a path and unknown arguments, naming them', () => {

@@ -74,16 +74,9 @@ describe('loadConfig files', () => {
   });
 
   it('reads saned hosts as a YAML list, IPv6 included', () => {
-    const path = file('c.yaml', 'discovery:
-  saned_hosts:
-    - sane://192.0.2.9
-    - "sane://[::1]:6566"
-');
+    const path = file('c.yaml', 'discovery:\n  saned_hosts:\n    - sane://192.0.2.9\n    - "sane://[::1]:6566"\n');
     expect(loadConfig({ argv: ['--config', path], env: {} }).discovery.saned_hosts).toEqual(['sane://192.0.2.9', 'sane://[::1]:6566']);
-    const bad = file('bad.yaml', 'discovery:
-  saned_hosts:
-    - sane://192.0.2.9/genesys
-');
+    const bad = file('bad.yaml', 'discovery:\n  saned_hosts:\n    - sane://192.0.2.9/genesys\n');
     expect(configError(['--config', bad], {}).keys).toEqual(['discovery.saned_hosts[0]']);
   });
 
@@ -106,6 +99,10 @@ describe('loadConfig files', () => {
     const config = loadConfig({ argv: ['--config', file('sections.yaml', 'mqtt:\n  password:\nlog:\n')], env: {} });
     expect(config.mqtt.password).toBe('');
     expect(config.log.level).toBe('info');
+  });
+
+  it('accepts the --healthcheck argument main.ts passes through', () => {
+    expect(loadConfig({ argv: ['--healthcheck'], env: {} }).mqtt.base_topic).toBe('scan2mqtt');
   });
 
   it('lets --config win over SCAN2MQTT_CONFIG', () => {

@@ -7,7 +7,7 @@ import { startMosquitto, type MosquittoBroker } from '../helpers/mosquitto.js';
 import { connectProbe, type MqttProbe } from '../helpers/mqtt-probe.js';
 import { FakeGateway } from './fake-gateway.js';
 import { checkDevicePayload } from './ha-schema.js';
-import { connectTestLink, type TestLink } from './mqtt-link-adapter.js';
+import { connectTestLink } from './mqtt-link-adapter.js';
 import { retainedUnder } from './retained-snapshot.js';
 import { adfDuplex, platenOnly, saneWithButtons } from './views.js';
 

@@ -67,12 +67,22 @@ export function createEsclDriver(options: EsclDriverOptions): EsclDriver {
     },
     scan(settings: ScanSettings, signal: AbortSignal): AsyncIterable<ScannedPage> {
       return (async function* () {
-        const { native } = await getEsclCapabilities(signal);
-        yield* runEsclJob({ http, timing, logger, readStatus }, settings, native, signal);
+        const { native, makeAndModel, caps } = await getEsclCapabilities(signal);
+        const paceAdfPages = needsAdfPacing(`${caps.manufacturer ?? ''} ${makeAndModel ?? ''}`);
+        yield* runEsclJob({ http, timing, logger, readStatus, paceAdfPages }, settings, native, signal);
       })();
     },
     close: () => http.close(),
   };
+}
+
+/**
+ * Brother devices answer a false 404 when NextDocument follows the previous page too
+ * quickly (PROTOCOLS.md A.3), so their ADF pages are paced. Other devices are not: the
+ * pause costs up to a second a page, and a false 404 elsewhere is caught by the status check.
+ */
+export function needsAdfPacing(makeAndModel: string): boolean {
+  return /\bbrother\b/i.test(makeAndModel);
 }
 
 /** Reads a device's capabilities once (for hand-listed devices) and releases the connection. */

@@ -22,6 +22,8 @@ export interface EsclJobDeps {
   logger: Logger;
   /** Reads ScannerStatus (used to tell "no more pages" from "not ready" or an ADF problem). */
   readStatus(signal: AbortSignal): Promise<EsclStatus>;
+  /** Pause between ADF pages (Brother's false 404); see needsAdfPacing. */
+  paceAdfPages?: boolean;
 }
 
 /** Statuses on NextDocument that may mean "no more pages" (AirSane ends with 409; Xerox 410 = not ready). */
@@ -38,7 +40,7 @@ export async function* runEsclJob(deps: EsclJobDeps, settings: ScanSettings, nat
     let lastDownloadMs = 0;
     for (let index = 1; ; index += 1) {
       // Brother sends a false 404 when NextDocument follows the previous page too quickly.
-      if (index > 1) await guard(delay(Math.min(deps.timing.interPageDelayMaxMs, lastDownloadMs / 2), undefined, { signal }), signal);
+      if (index > 1 && deps.paceAdfPages) await guard(delay(Math.min(deps.timing.interPageDelayMaxMs, lastDownloadMs / 2), undefined, { signal }), signal);
       const res = await guard(nextDocument(deps, jobPath, index - 1, settings, signal), signal);
       if (!res) break;
       const page = deps.http.streamPage(res, signal);

@@ -69,11 +69,12 @@ class SaneScanJob {
     const feeder = this.settings.source !== 'platen';
     for (let index = 1; ; index++) {
       this.checkAborted();
+      const before = await this.device.conn.getParameters(this.device.handle);
       const start = await this.device.conn.start(this.device.handle);
       if (start.status === SaneStatus.NoDocs && index > 1) return;
       expectGood(start.status, `SANE_NET_START page ${index}`);
       const data = await this.connectData(start.port);
-      const { page, done } = await this.readPage(index, start, data).catch((err: unknown) => {
+      const { page, done } = await this.readPage(index, start, data, before).catch((err: unknown) => {
         data.close();
         throw err;
       });
@@ -100,9 +101,8 @@ class SaneScanJob {
     return connectImageData({ host, port, timeouts, signal: this.signal, device: label });
   }
 
-  private async readPage(index: number, start: StartReply, data: ImageDataConnection): Promise<{ page: ScannedPage; done: Promise<void> }> {
-    // Parameters after START are the definitive ones (SANE 4.3.8).
-    const params = await this.device.conn.getParameters(this.device.handle);
+  private async readPage(index: number, start: StartReply, data: ImageDataConnection, before: SaneParameters): Promise<{ page: ScannedPage; done: Promise<void> }> {
+    const params = frameParameters(before, await this.device.conn.getParameters(this.device.handle));
     const single = params.format === SaneFrame.Gray || params.format === SaneFrame.Rgb;
     if (single && params.lines >= 0) return this.streamPage(index, start, params, data);
     const frames = await this.spoolFrames(start, params, data);
@@ -147,13 +147,15 @@ class SaneScanJob {
     for (let frame = 0; ; frame++) {
       frames.push(await this.spoolFrame(start, params, data));
       if (params.lastFrame || frame >= 2) return frames;
+      const before = await this.device.conn.getParameters(this.device.handle);
       start = await this.device.conn.start(this.device.handle);
       expectGood(start.status, 'SANE_NET_START next frame');
       data = await this.connectData(start.port);
-      params = await this.device.conn.getParameters(this.device.handle).catch((err: unknown) => {
+      const after = await this.device.conn.getParameters(this.device.handle).catch((err: unknown) => {
         data.close();
         throw err;
       });
+      params = frameParameters(before, after);
     }
   }
 
@@ -193,6 +195,18 @@ class SaneScanJob {
     const shape = shapeOf(layout, lines);
     return this.pageOf(index, encodeRawPage(raw, shape, this.encoding), shape);
   }
+}
+
+/**
+ * The parameters of the frame START began. After START, saned reads the backend while
+ * it answers GET_PARAMETERS, so for a small three-pass frame the reply may already
+ * describe the next frame (seen with the test backend: red, green, red). The frame's
+ * colour and last-frame flag therefore come from the call before START, the geometry
+ * from the call after it (SANE 4.3.8: only then are sizes exact).
+ */
+function frameParameters(before: SaneParameters, after: SaneParameters): SaneParameters {
+  const separate = before.format === SaneFrame.Red || before.format === SaneFrame.Green || before.format === SaneFrame.Blue;
+  return separate ? { ...after, format: before.format, lastFrame: before.lastFrame } : after;
 }
 
 function shapeOf(layout: FrameLayout, lines: number): RawPageShape {

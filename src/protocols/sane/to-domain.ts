@@ -51,13 +51,17 @@ export function isActive(option: SaneOptionDescriptor): boolean {
   return (option.cap & SaneCap.Inactive) === 0;
 }
 
-/** Read-only sensors: SOFT_DETECT without SOFT_SELECT, or HARD_SELECT; bool or int, named. */
+/**
+ * Sensors a frontend can poll: readable (SOFT_DETECT) and set by the user at the device
+ * (HARD_SELECT) or read-only (no SOFT_SELECT). A HARD_SELECT option without SOFT_DETECT
+ * cannot be read at all (SANE 4.2.9.7), so it is left out. Bool or int, named, active.
+ */
 export function buttonOptions(options: readonly SaneOptionDescriptor[]): SaneOptionDescriptor[] {
   return options.filter((o) => {
     if (o.name === '' || !isActive(o)) return false;
     if (o.type !== SaneValueType.Bool && o.type !== SaneValueType.Int) return false;
-    const readOnly = (o.cap & SaneCap.SoftDetect) !== 0 && (o.cap & SaneCap.SoftSelect) === 0;
-    return readOnly || (o.cap & SaneCap.HardSelect) !== 0;
+    if ((o.cap & SaneCap.SoftDetect) === 0) return false;
+    return (o.cap & SaneCap.SoftSelect) === 0 || (o.cap & SaneCap.HardSelect) !== 0;
   });
 }
 

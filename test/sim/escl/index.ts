@@ -10,4 +10,4 @@ export type { SimDeviceCaps, SimSourceCaps, SimSourceKind } from './device-caps.
 export { parseDeviceCaps } from './device-caps.js';
 export { parseScanSettings, type SimScanSettings } from './scan-settings.js';
 export { fixturePath, DEFAULT_CAPABILITIES_FIXTURE } from './fixture-path.js';
-export { announceEscl, DEFAULT_ESCL_TXT, type EsclAnnouncement, type AnnouncementHandle, type EsclTxt } from './announce.js';
+export { announceEscl, esclTxtFor, DEFAULT_ESCL_TXT, type EsclAnnouncement, type AnnouncementHandle, type EsclTxt } from './announce.js';

@@ -1,0 +1,12 @@
+/** `npm run bench`: runs every benchmark and prints its figures. Traffic stays on loopback. */
+import { benchEscl } from './escl.js';
+
+const benches: [string, () => Promise<void>][] = [['eSCL', benchEscl]];
+const only = process.argv[2];
+
+console.log(`scan2mqtt benchmarks — node ${process.version}, ${new Date().toISOString()}`);
+for (const [name, run] of benches) {
+  if (only && only.toLowerCase() !== name.toLowerCase()) continue;
+  console.log(`\n## ${name}`);
+  await run();
+}
