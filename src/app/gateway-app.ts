@@ -11,6 +11,7 @@ import { NO_TRACE, type ProtocolTracer } from '../core/trace.js';
 import type { ScanSettings } from '../core/settings.js';
 import { DeviceRegistry } from '../discovery/registry.js';
 import { createMdnsDiscovery, type MdnsDiscovery } from '../discovery/mdns/mdns-discovery.js';
+import { createBonjour } from '../discovery/mdns/mdns-socket.js';
 import { parseDeviceConfig, parseSaneUrl } from '../discovery/static/devices.js';
 import { SanedHostDiscovery } from '../discovery/saned/saned-hosts.js';
 import { Gateway } from '../gateway/gateway.js';
@@ -50,13 +51,15 @@ export function createGatewayApp({ config, logger, version }: GatewayAppDeps): G
   const registry = new DeviceRegistry();
   const staticDevices = parseDeviceConfig(config.devices);
   const sanedHosts = [...staticDevices.sanedHosts, ...config.discovery.saned_hosts.map((url) => sanedHostFromUrl(url))];
-  const saned = new SanedHostDiscovery({ hosts: sanedHosts, logger: logger.child({ component: 'saned-hosts' }), tracer: protocolTracer, onFinding: (f) => registry.report(f) });
+  const saned = new SanedHostDiscovery({ hosts: sanedHosts, relistIntervalMs: config.discovery.rescan_interval_s * 1000, logger: logger.child({ component: 'saned-hosts' }), tracer: protocolTracer, onFinding: (f) => registry.report(f) });
   let mdns: MdnsDiscovery | undefined;
   if (config.discovery.mdns) {
     mdns = createMdnsDiscovery({
       logger: logger.child({ component: 'mdns' }),
       onFinding: (f) => registry.report(f),
       onGoodbye: (key, url) => registry.withdraw(key, 'mdns', url),
+      queryIntervalMs: config.discovery.rescan_interval_s * 1000,
+      ...(config.discovery.mdns_interface ? { bonjour: () => createBonjour({ interface: config.discovery.mdns_interface, bind: '0.0.0.0' }) } : {}),
     });
   }
 

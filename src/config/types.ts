@@ -45,6 +45,8 @@ export interface DataConfig {
 /** Discovery sources. */
 export interface DiscoveryConfig {
   mdns: boolean;
+  /** Empty = every interface. */
+  mdns_interface: string;
   wsd: boolean;
   /** `sane://host[:port]` URLs. */
   saned_hosts: string[];

@@ -45,7 +45,7 @@ describe('loadConfig defaults', () => {
     expect(config.homeassistant).toEqual({ enabled: true, discovery_prefix: 'homeassistant', status_topic: 'homeassistant/status', instance_id: '' });
     expect(config.storage).toEqual({ folder: './data/scans', filename_template: '{scanner}/{date}_{time}_{job}_p{page}.{ext}' });
     expect(config.data.folder).toBe('./data');
-    expect(config.discovery).toEqual({ mdns: true, wsd: true, saned_hosts: [], rescan_interval_s: 300 });
+    expect(config.discovery).toEqual({ mdns: true, mdns_interface: "", wsd: true, saned_hosts: [], rescan_interval_s: 300 });
     expect(config.devices).toEqual([]);
     expect(config.scan.defaults).toEqual({ format: 'pdf' });
     expect(config.polling).toEqual({ idle_s: 10, busy_s: 2, offline_after_failures: 3 });

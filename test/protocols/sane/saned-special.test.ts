@@ -4,7 +4,7 @@ import type { Readable } from 'node:stream';
 import { ScanError } from '../../../src/core/errors.js';
 import type { ScannedPage, ScannerDriver } from '../../../src/core/scanner.js';
 import { createSaneDriver, type SaneDriverOptions } from '../../../src/protocols/sane/index.js';
-import { SANED_AVAILABLE, scanimageNet, startSaned, type SanedHarness, type SanedOptions } from '../../sim/saned/saned.js';
+import { SANED_AVAILABLE, scanimageDirect, scanimageNet, startSaned, type SanedHarness, type SanedOptions } from '../../sim/saned/saned.js';
 import { collect, decodeImage, decodePnm, scanAll, silentLogger, smallScan } from './helpers.js';
 
 /** Delay of the test backend after each buffer (µs), to keep a page in flight. */
@@ -34,9 +34,9 @@ async function errorOf(work: Promise<unknown>): Promise<ScanError> {
   return err as ScanError;
 }
 
-async function sameAsScanimage(s: SanedHarness, bytes: Buffer, args: string[]): Promise<void> {
+async function sameAsScanimage(s: SanedHarness, bytes: Buffer, args: string[], direct = false): Promise<void> {
   const mine = await decodeImage(bytes);
-  const ref = await scanimageNet(s, ['-d', 'net:127.0.0.1:test:0', '--format=pnm', ...args]);
+  const ref = direct ? await scanimageDirect(s, ['-d', 'test:0', '--format=pnm', ...args]) : await scanimageNet(s, ['-d', 'net:127.0.0.1:test:0', '--format=pnm', ...args]);
   expect(ref.code, ref.stderr).toBe(0);
   const theirs = decodePnm(ref.stdout);
   expect([mine.width, mine.height, mine.channels]).toEqual([theirs.width, theirs.height, theirs.channels]);
@@ -49,7 +49,9 @@ describe.skipIf(!SANED_AVAILABLE)('SANE driver, harder cases on real saned', () 
     const s = await saned({ testConf: 'test-picture "Color pattern"\nthree-pass true\nthree-pass-order RGB\n' });
     const pages = await scanAll(driver(s).scan(smallScan(), new AbortController().signal));
     expect(pages).toHaveLength(1);
-    await sameAsScanimage(s, pages[0]!.bytes, ['--mode', 'Color', '--resolution', '75', '-l', '0', '-t', '0', '-x', '40', '-y', '30']);
+    // Reference: scanimage on the backend directly. Through the net backend scanimage
+    // itself gets a wrong frame now and then (GET_PARAMETERS after START races with saned).
+    await sameAsScanimage(s, pages[0]!.bytes, ['--mode', 'Color', '--resolution', '75', '-l', '0', '-t', '0', '-x', '40', '-y', '30'], true);
   });
 
   it('reads a hand-scanner page of unknown height (lines = -1)', async () => {

@@ -54,8 +54,10 @@ class RequestParser {
     try {
       const rpc = this.word();
       const req: FakeRequest = { rpc, words: [], strings: [] };
-      if (rpc === RPC.INIT) req.words.push(this.word()), req.strings.push(this.string());
-      else if (rpc === RPC.OPEN) req.strings.push(this.string());
+      if (rpc === RPC.INIT) {
+        req.words.push(this.word());
+        req.strings.push(this.string());
+      } else if (rpc === RPC.OPEN) req.strings.push(this.string());
       else if (rpc === RPC.AUTHORIZE) req.strings.push(this.string(), this.string(), this.string());
       else if (rpc === RPC.CONTROL_OPTION) this.controlOption(req);
       else if (rpc !== RPC.GET_DEVICES && rpc !== RPC.EXIT) req.words.push(this.word());

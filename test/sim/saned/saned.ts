@@ -144,3 +144,18 @@ export async function scanimageNet(harness: SanedHarness, args: string[]): Promi
   const [code] = (await once(child, 'close')) as [number | null];
   return { code, stdout: Buffer.concat(out), stderr };
 }
+
+/**
+ * Runs Debian `scanimage` on the harness's backend directly (no network), as the
+ * reference where the net backend itself is unreliable: its three-pass frames race
+ * with saned (GET_PARAMETERS after START can describe the next frame).
+ */
+export async function scanimageDirect(harness: SanedHarness, args: string[]): Promise<ScanimageResult> {
+  const child = spawn('scanimage', args, { env: { ...process.env, SANE_CONFIG_DIR: harness.configDir }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const out: Buffer[] = [];
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => out.push(d));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const [code] = (await once(child, 'close')) as [number | null];
+  return { code, stdout: Buffer.concat(out), stderr };
+}
