@@ -131,6 +131,25 @@ describe('eSCL scanner end to end', () => {
     sim.clearFaults();
   });
 
+  it('fails the job and leaves no file when the scanner goes away after the first page', async () => {
+    const before = await filesUnder(gateway.storageFolder);
+    sim.loadAdf(5);
+    const jobs = await probe.collect(`scan2mqtt/${SCANNER}/job`);
+    await probe.publish(`scan2mqtt/${SCANNER}/scan`, JSON.stringify({ source: 'adf', resolution: 150, format: 'pdf' }));
+    await jobs.next((m) => JSON.parse(m.text()).pages >= 1, JOB_WAIT_MS);
+    sim.inject({ kind: 'offline' });
+    const final = JSON.parse((await jobs.next((m) => ['done', 'failed'].includes(JSON.parse(m.text()).state), JOB_WAIT_MS)).text());
+    await jobs.stop();
+    expect(final.state).toBe('failed');
+    expect(final.error.code).toMatch(/DeviceOffline|DeviceError|ProtocolError/);
+    expect(await filesUnder(gateway.storageFolder)).toEqual(before);
+    sim.clearFaults();
+    // The gateway notices the device is back and scans again.
+    sim.loadAdf(1);
+    const again = await scan({ source: 'adf', resolution: 75, format: 'jpeg' });
+    expect(again.final.state, JSON.stringify(again.final.error)).toBe('done');
+  });
+
   it('publishes offline and exits 0 on SIGTERM', async () => {
     const states = await probe.collect('scan2mqtt/bridge/state');
     const code = await gateway.stop();

@@ -55,6 +55,7 @@ export function createEsclDriver(options: EsclDriverOptions): EsclDriver {
     return cached;
   };
   const readStatus = (signal?: AbortSignal): Promise<EsclStatus> => fetchStatus(http, signal);
+  const undeletedJobs = new Set<string>();
 
   return {
     protocol: 'escl',
@@ -69,7 +70,7 @@ export function createEsclDriver(options: EsclDriverOptions): EsclDriver {
       return (async function* () {
         const { native, makeAndModel, caps } = await getEsclCapabilities(signal);
         const paceAdfPages = needsAdfPacing(`${caps.manufacturer ?? ''} ${makeAndModel ?? ''}`);
-        yield* runEsclJob({ http, timing, logger, readStatus, paceAdfPages }, settings, native, signal);
+        yield* runEsclJob({ http, timing, logger, readStatus, paceAdfPages, undeletedJobs }, settings, native, signal);
       })();
     },
     close: () => http.close(),

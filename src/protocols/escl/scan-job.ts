@@ -22,6 +22,8 @@ export interface EsclJobDeps {
   logger: Logger;
   /** Reads ScannerStatus (used to tell "no more pages" from "not ready" or an ADF problem). */
   readStatus(signal: AbortSignal): Promise<EsclStatus>;
+  /** Jobs whose DELETE failed; shared by the driver's jobs so the next one cleans up first. */
+  undeletedJobs?: Set<string>;
   /** Pause between ADF pages (Brother's false 404); see needsAdfPacing. */
   paceAdfPages?: boolean;
 }
@@ -33,6 +35,7 @@ const END_OR_NOT_READY = new Set([404, 409, 410]);
 export async function* runEsclJob(deps: EsclJobDeps, settings: ScanSettings, native: EsclNativeCaps, signal: AbortSignal): AsyncGenerator<ScannedPage> {
   if (signal.aborted) throw new ScanError('Cancelled', 'cancelled before the job started');
   const { xml, requestedMime } = buildScanSettingsXml(settings, native);
+  await deleteLeftoverJobs(deps);
   deps.logger.debug({ requestedMime, source: settings.source }, 'eSCL: creating job');
   const jobPath = await guard(createJob(deps, xml, signal), signal);
   let open: Readable | undefined;
@@ -146,12 +149,31 @@ function httpFailure(res: EsclResponse, what: string): ScanError {
 }
 
 /** Cleans the job up on the device; never throws (404 means it is already gone, ipp-usb PR #128). */
+/**
+ * DELETEs a job. A job that could not be deleted (device unreachable at that moment) is
+ * remembered and deleted before the next job: devices that keep an unfinished job stay
+ * busy until it is gone (AirSane for 120 s; ipp-usb PR #128).
+ */
 async function deleteJob(deps: EsclJobDeps, jobPath: string): Promise<void> {
   try {
     const res = await deps.http.request({ method: 'DELETE', path: jobPath, signal: AbortSignal.timeout(deps.timing.deleteTimeoutMs) });
     discard(res);
-    if (res.status >= 300 && res.status !== 404) deps.logger.warn({ status: res.status, jobPath }, 'eSCL: DELETE of the job failed');
+    if (res.status >= 300 && res.status !== 404) {
+      deps.logger.warn({ status: res.status, jobPath }, 'eSCL: DELETE of the job failed');
+      if (res.status >= 500) deps.undeletedJobs?.add(jobPath);
+    } else {
+      deps.undeletedJobs?.delete(jobPath);
+    }
   } catch (error) {
-    deps.logger.warn({ err: error, jobPath }, 'eSCL: DELETE of the job failed');
+    deps.logger.warn({ err: error, jobPath }, 'eSCL: DELETE of the job failed; retrying before the next job');
+    deps.undeletedJobs?.add(jobPath);
+  }
+}
+
+/** Deletes jobs left behind by earlier failures, before a new job is created. */
+async function deleteLeftoverJobs(deps: EsclJobDeps): Promise<void> {
+  for (const jobPath of [...(deps.undeletedJobs ?? [])]) {
+    deps.undeletedJobs?.delete(jobPath);
+    await deleteJob(deps, jobPath);
   }
 }

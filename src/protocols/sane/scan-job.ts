@@ -5,11 +5,11 @@
 import { once } from 'node:events';
 import { createReadStream } from 'node:fs';
 import { PassThrough, Readable } from 'node:stream';
-import { ScanError } from '../../core/errors.js';
+import { ScanError, protocolError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import type { ScannedPage } from '../../core/scanner.js';
 import type { ScanSettings } from '../../core/settings.js';
-import { SaneFrame, SaneStatus } from './constants.js';
+import { SANE_LIMITS, SaneFrame, SaneStatus } from './constants.js';
 import type { SaneTimeouts } from './control-connection.js';
 import { connectImageData, type ImageDataConnection } from './data-connection.js';
 import type { OpenDevice } from './device-session.js';
@@ -103,6 +103,7 @@ class SaneScanJob {
 
   private async readPage(index: number, start: StartReply, data: ImageDataConnection, before: SaneParameters): Promise<{ page: ScannedPage; done: Promise<void> }> {
     const params = frameParameters(before, await this.device.conn.getParameters(this.device.handle));
+    if (params.lines > SANE_LIMITS.maxImagePixels) throw protocolError(`page of ${params.lines} lines exceeds the limit`);
     const single = params.format === SaneFrame.Gray || params.format === SaneFrame.Rgb;
     if (single && params.lines >= 0) return this.streamPage(index, start, params, data);
     const frames = await this.spoolFrames(start, params, data);
@@ -167,6 +168,8 @@ class SaneScanJob {
       try {
         for await (const chunk of data.chunks()) {
           const lines = normaliser.push(chunk);
+          // Unknown height is no licence for an endless spool file.
+          if (normaliser.lines > SANE_LIMITS.maxImagePixels) throw protocolError(`frame longer than ${SANE_LIMITS.maxImagePixels} lines`);
           if (lines.length > 0) await handle.write(Buffer.concat(lines));
         }
       } finally {

@@ -137,6 +137,19 @@ describe('hostile saned replies', () => {
     expect((await errorOf(scanGray(f))).code).toBe('DeviceOffline');
   });
 
+  it('fetches descriptors once while open, and closes the device when idle', async () => {
+    const d = await dataPort(dataStream([Buffer.alloc(8, 1)], 5));
+    const f = await fake(scanningDevice(() => d.port));
+    const driver = createSaneDriver({ host: f.host, port: f.port, device: 'fake:0', logger: silentLogger, deviceLabel: 'fake', timeouts: SHORT, idleCloseMs: 100 });
+    cleanup.push(() => driver.close());
+    await driver.getCapabilities();
+    expect(await driver.getStatus()).toEqual({ state: 'idle', adf: null });
+    await scanAll(driver.scan(smallScan({ color_mode: 'gray' }), new AbortController().signal));
+    expect(f.requests.filter((r) => r.rpc === RPC.GET_OPTION_DESCRIPTORS)).toHaveLength(1);
+    while (!f.requests.some((r) => r.rpc === RPC.EXIT)) await new Promise((r) => setTimeout(r, 10));
+    expect(f.requests.slice(-2).map((r) => r.rpc)).toEqual([RPC.CLOSE, RPC.EXIT]);
+  });
+
   it('maps START statuses to typed errors', async () => {
     for (const [status, code] of [[3, 'DeviceBusy'], [7, 'AdfEmpty'], [8, 'CoverOpen'], [6, 'AdfJam'], [9, 'DeviceError']] as const) {
       const base = scanningDevice(() => 1);
