@@ -3,9 +3,10 @@ import { createSocket } from 'node:dgram';
 import { readFileSync } from 'node:fs';
 import { pino } from 'pino';
 import type { Logger } from '../../src/core/logger.js';
+import { FIXTURES as SHARED_FIXTURES } from '../helpers/fixtures.js';
 
 /** The real avahi-browse capture of a Brother DCP-L2530DW `_uscan._tcp` service. */
-export const BROTHER_FIXTURE = '/work/shared/fixtures/escl/dnssd/brother-dcp-l2530dw-ippusbxd-uscan-txt.txt';
+export const BROTHER_FIXTURE = `${SHARED_FIXTURES}/escl/dnssd/brother-dcp-l2530dw-ippusbxd-uscan-txt.txt`;
 
 /** The resolved service fields of an `avahi-browse -r` capture (TXT strings as quoted there). */
 export function readAvahiCapture(path: string): { name: string; type: string; address: string; port: number; txt: string[] } {

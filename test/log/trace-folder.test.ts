@@ -6,8 +6,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createRootLogger } from '../../src/log/logger.js';
 import { createFolderTracer } from '../../src/log/trace-folder.js';
 import { readTraceFile } from '../../src/log/trace-read.js';
+import { FIXTURES as SHARED_FIXTURES } from '../helpers/fixtures.js';
 
-const FIXTURES = '/work/shared/fixtures';
+const FIXTURES = SHARED_FIXTURES;
 const CAPABILITIES = readFileSync(join(FIXTURES, 'escl/capabilities/brother-mfc-l8690cdw.xml'));
 const WSD_ELEMENTS = readFileSync(join(FIXTURES, 'wsd/kyocera-ecosys-m2040dn-GetScannerElementsResponse.xml'), 'utf8');
 /** JPEG magic, then bytes that are not UTF-8: what an eSCL NextDocument reply carries. */

@@ -4,8 +4,9 @@ import { describe, expect, it } from 'vitest';
 import { ScanError } from '../../src/core/errors.js';
 import { formatTraceRecord } from '../../src/log/trace-format.js';
 import { readTraceFile } from '../../src/log/trace-read.js';
+import { FIXTURES as SHARED_FIXTURES } from '../helpers/fixtures.js';
 
-const STATUS = readFileSync('/work/shared/fixtures/escl/airsane/airsane-ScannerStatus-idle.xml');
+const STATUS = readFileSync(`${SHARED_FIXTURES}/escl/airsane/airsane-ScannerStatus-idle.xml`);
 const TIME = new Date('2026-01-02T03:04:05.000Z');
 
 function expectProtocolError(data: Buffer, text: RegExp): void {

@@ -3,8 +3,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ScanError } from '../../../src/core/errors.js';
 import { parseScannerCapabilities } from '../../../src/protocols/escl/capabilities.js';
+import { FIXTURES as SHARED_FIXTURES } from '../../helpers/fixtures.js';
 
-const FIXTURES = '/work/shared/fixtures/escl';
+const FIXTURES = `${SHARED_FIXTURES}/escl`;
 const read = (path: string) => readFileSync(join(FIXTURES, path), 'utf8');
 const capsFiles = [
   ...readdirSync(join(FIXTURES, 'capabilities')).map((f) => `capabilities/${f}`),

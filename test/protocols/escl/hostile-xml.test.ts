@@ -7,8 +7,9 @@ import { parseScannerCapabilities } from '../../../src/protocols/escl/capabiliti
 import { jobPathFrom } from '../../../src/protocols/escl/location.js';
 import { parseScannerStatus } from '../../../src/protocols/escl/status.js';
 import { MAX_XML_BYTES, MAX_XML_DEPTH } from '../../../src/protocols/escl/xml.js';
+import { FIXTURES as SHARED_FIXTURES } from '../../helpers/fixtures.js';
 
-const FIXTURES = '/work/shared/fixtures/escl';
+const FIXTURES = `${SHARED_FIXTURES}/escl`;
 const brother = readFileSync(join(FIXTURES, 'capabilities/brother-mfc-l8690cdw.xml'), 'utf8');
 const kyoceraStatus = readFileSync(join(FIXTURES, 'status/kyocera-ecosys-m2040dn.xml'), 'utf8');
 const parsers = [parseScannerCapabilities, parseScannerStatus];

@@ -5,8 +5,9 @@ import type { ScanSettings } from '../../../src/core/settings.js';
 import { parseScannerCapabilities } from '../../../src/protocols/escl/capabilities.js';
 import { buildScanSettingsXml, chooseWireFormat, mmToEsclUnits } from '../../../src/protocols/escl/scan-settings.js';
 import { ESCL_NS, PWG_NS, parseXmlDocument, type XmlElement } from '../../../src/protocols/escl/xml.js';
+import { FIXTURES as SHARED_FIXTURES } from '../../helpers/fixtures.js';
 
-const FIXTURES = '/work/shared/fixtures/escl';
+const FIXTURES = `${SHARED_FIXTURES}/escl`;
 const capsOf = (file: string) => parseScannerCapabilities(readFileSync(`${FIXTURES}/capabilities/${file}`, 'utf8'));
 const airsane = parseScannerCapabilities(readFileSync(`${FIXTURES}/airsane/airsane-ScannerCapabilities.xml`, 'utf8'));
 const a4: ScanSettings = { source: 'platen', resolution: 300, color_mode: 'color', format: 'jpeg', region: { x: 0, y: 0, width: 210, height: 297 } };

@@ -2,8 +2,9 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { adfStateFrom, findJob, parseScannerStatus } from '../../../src/protocols/escl/status.js';
+import { FIXTURES as SHARED_FIXTURES } from '../../helpers/fixtures.js';
 
-const FIXTURES = '/work/shared/fixtures/escl';
+const FIXTURES = `${SHARED_FIXTURES}/escl`;
 const read = (path: string) => readFileSync(join(FIXTURES, path), 'utf8');
 const statusFiles = [
   ...readdirSync(join(FIXTURES, 'status')).map((f) => `status/${f}`),

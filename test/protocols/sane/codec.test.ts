@@ -9,8 +9,9 @@ import { findOption } from '../../../src/protocols/sane/descriptors.js';
 import * as msg from '../../../src/protocols/sane/messages.js';
 import { BufferSource, WireReader } from '../../../src/protocols/sane/wire-reader.js';
 import { WireWriter, fromSaneFixed, toSaneFixed } from '../../../src/protocols/sane/wire-writer.js';
+import { FIXTURES as SHARED_FIXTURES } from '../../helpers/fixtures.js';
 
-const FIXTURES = '/work/shared/fixtures/sane';
+const FIXTURES = `${SHARED_FIXTURES}/sane`;
 interface Message { dir: string; label: string; hex: string }
 const session = JSON.parse(readFileSync(`${FIXTURES}/saned-test-backend-session.json`, 'utf8')) as { messages: Message[] };
 const optionsFixture = JSON.parse(readFileSync(`${FIXTURES}/saned-test-backend-options.json`, 'utf8')) as { options: { name: string; type: number; unit: number; size: number; cap: number; ctype: number; strings?: (string | null)[]; words?: number[]; range?: number[] }[] };

@@ -7,9 +7,10 @@ import { optionValueFor, settingsToWrites } from '../../../src/protocols/sane/fr
 import { buttonOptions, capabilitiesFromDescriptors, modeFromSane, sourceFromSane } from '../../../src/protocols/sane/to-domain.js';
 import { toSaneFixed } from '../../../src/protocols/sane/wire-writer.js';
 import { smallScan } from './helpers.js';
+import { FIXTURES as SHARED_FIXTURES } from '../../helpers/fixtures.js';
 
 interface FixtureOption { name: string; type: number; unit: number; size: number; cap: number; ctype: number; strings?: (string | null)[]; words?: number[]; range?: number[] }
-const fixture = JSON.parse(readFileSync('/work/shared/fixtures/sane/saned-test-backend-options.json', 'utf8')) as { options: FixtureOption[] };
+const fixture = JSON.parse(readFileSync(`${SHARED_FIXTURES}/sane/saned-test-backend-options.json`, 'utf8')) as { options: FixtureOption[] };
 
 function constraintOf(o: FixtureOption): SaneConstraint {
   if (o.ctype === SaneConstraintType.StringList) return { kind: 'string_list', strings: (o.strings ?? []).filter((s): s is string => s !== null) };

@@ -7,8 +7,9 @@ import { SANE_BYTE_ORDER_BIG, SANE_BYTE_ORDER_LITTLE, SaneFrame } from '../../..
 import { LineNormaliser, interleaveRgb, unpackLineArt } from '../../../src/protocols/sane/pixels.js';
 import { DataRecordDecoder } from '../../../src/protocols/sane/records.js';
 import { dataStream } from '../../sim/saned/fake-saned.js';
+import { FIXTURES as SHARED_FIXTURES } from '../../helpers/fixtures.js';
 
-const session = JSON.parse(readFileSync('/work/shared/fixtures/sane/saned-test-backend-session.json', 'utf8')) as { messages: { dir: string; hex: string }[] };
+const session = JSON.parse(readFileSync(`${SHARED_FIXTURES}/sane/saned-test-backend-session.json`, 'utf8')) as { messages: { dir: string; hex: string }[] };
 const captured = Buffer.from(session.messages.find((m) => m.dir.startsWith('DATA'))!.hex, 'hex');
 
 function decodeInChunks(bytes: Buffer, sizes: number[]): { data: Buffer; decoder: DataRecordDecoder } {

@@ -1,18 +1,7 @@
 /** Locates the shared device fixtures, whether they sit at /work/shared or beside the repository. */
 import { existsSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-
-const here = dirname(fileURLToPath(import.meta.url));
-/** Repository root: test/sim/escl is three levels below it. */
-const repoRoot = resolve(here, '..', '..', '..');
-
-/** Candidate fixture roots, most specific first. */
-const FIXTURE_ROOTS = [
-  process.env.SCAN2MQTT_FIXTURES,
-  join(repoRoot, '..', 'shared', 'fixtures'),
-  '/work/shared/fixtures',
-].filter((root): root is string => typeof root === 'string' && root.length > 0);
+import { join } from 'node:path';
+import { FIXTURE_ROOTS } from '../../helpers/fixtures.js';
 
 /** Absolute path of a fixture given relative to `shared/fixtures` (e.g. `escl/airsane/…xml`). */
 export function fixturePath(relative: string): string {

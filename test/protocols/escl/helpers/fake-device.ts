@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
+import { FIXTURES as SHARED_FIXTURES } from '../../../helpers/fixtures.js';
 
 /** One request as the device saw it. */
 export interface SeenRequest {
@@ -28,7 +29,7 @@ export interface FakeDevice {
   close(): Promise<void>;
 }
 
-const FIXTURES = '/work/shared/fixtures/escl';
+const FIXTURES = `${SHARED_FIXTURES}/escl`;
 /** Capabilities of a Brother MFC-L8690CDW (platen, ADF, duplex). */
 export const BROTHER_CAPS = readFileSync(`${FIXTURES}/capabilities/brother-mfc-l8690cdw.xml`, 'utf8');
 
