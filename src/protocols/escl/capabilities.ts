@@ -86,7 +86,7 @@ export function parseScannerCapabilities(xml: string): EsclCapabilities {
 function toDomain(root: XmlElement, native: EsclNativeCaps): ScannerCapabilities {
   const caps: ScannerCapabilities = { protocol: 'escl', sources: {} };
   const makeAndModel = childText(root, PWG_NS, 'MakeAndModel');
-  const manufacturer = childText(root, ESCL_NS, 'Manufacturer') ?? makeAndModel?.split(/\s+/)[0];
+  const manufacturer = childText(root, ESCL_NS, 'Manufacturer') ?? manufacturerOf(makeAndModel);
   if (manufacturer) caps.manufacturer = manufacturer;
   if (makeAndModel !== undefined) caps.model = makeAndModel;
   const serial = childText(root, PWG_NS, 'SerialNumber');
@@ -250,4 +250,22 @@ function addUnique(list: string[], value: string): void {
 
 function addResolution(list: EsclResolution[], r: EsclResolution): void {
   if (!list.some((o) => o.x === r.x && o.y === r.y)) list.push(r);
+}
+
+/** Vendors whose name leads their MakeAndModel; others (e.g. `DS-940DW`, `pst_p04f`) name no maker. */
+const KNOWN_MANUFACTURERS: ReadonlyMap<string, string> = new Map(
+  ['Brother', 'Canon', 'Dell', 'Epson', 'Fujitsu', 'HP', 'Kodak', 'Konica', 'Kyocera', 'Lexmark', 'OKI', 'Panasonic', 'Pantum', 'Ricoh', 'Samsung', 'Sharp', 'Toshiba', 'Xerox'].map(
+    (name) => [name.toLowerCase(), name],
+  ),
+);
+const MANUFACTURER_ALIASES: ReadonlyMap<string, string> = new Map([['hewlett-packard', 'HP']]);
+
+/** The maker named by the first word of a MakeAndModel (as the device spells it), when it is a known vendor. */
+export function manufacturerOf(makeAndModel: string | undefined): string | undefined {
+  const first = makeAndModel?.trim().split(/\s+/)[0];
+  if (!first) return undefined;
+  const lower = first.toLowerCase();
+  const alias = MANUFACTURER_ALIASES.get(lower);
+  if (alias) return alias;
+  return KNOWN_MANUFACTURERS.has(lower) ? first : undefined;
 }
