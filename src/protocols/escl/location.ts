@@ -6,7 +6,8 @@ import { protocolError } from '../../core/errors.js';
  * are not valid (Xerox `http://[fe80/eSCL/…`, HP over USB `http://BR54….hpLedmUSB/…`).
  */
 export function pathOfLocation(location: string): string {
-  const withoutAuthority = location.trim().replace(/^[a-zA-Z][a-zA-Z0-9+.-]*:\/\/[^/?#]*/, '');
+  // A scheme-relative `//host/path` (RFC 3986 network-path reference) names a host too.
+  const withoutAuthority = location.trim().replace(/^(?:[a-zA-Z][a-zA-Z0-9+.-]*:)?\/\/[^/?#]*/, '');
   return withoutAuthority.split(/[?#]/, 1)[0] ?? '';
 }
 
@@ -22,7 +23,9 @@ export function jobPathFrom(location: string, basePath: string): string {
   if (path.split('/').some((segment) => segment === '..')) throw protocolError('ScanJobs: Location climbs out of the eSCL root');
   const root = basePath.endsWith('/') ? basePath : `${basePath}/`;
   const absolute = path.startsWith('/') ? path : `${root}${path.startsWith('ScanJobs/') ? '' : 'ScanJobs/'}${path}`;
-  return absolute.length > 1 ? absolute.replace(/\/+$/, '') : absolute;
+  const trimmed = absolute.replace(/\/+$/, '');
+  if (trimmed === '') throw protocolError(`ScanJobs: unusable Location "${location.slice(0, 200)}"`);
+  return trimmed;
 }
 
 function hasControlCharacter(text: string): boolean {

@@ -140,3 +140,13 @@ describe('job paths from Location', () => {
     expect(scanErrorOf(() => jobPathFrom(location, '/eSCL/')).code).toBe('ProtocolError');
   });
 });
+
+describe('job paths from odd Location values', () => {
+  it.each(['//', '///', '//host', 'http://host//'])('%s is refused, not turned into an empty path', (location) => {
+    expect(() => jobPathFrom(location, '/eSCL/')).toThrow(ScanError);
+  });
+
+  it('a scheme-relative Location keeps only its path', () => {
+    expect(jobPathFrom('//192.0.2.7:8080/eSCL/ScanJobs/5', '/eSCL/')).toBe('/eSCL/ScanJobs/5');
+  });
+});
