@@ -23,8 +23,17 @@ import { createHomeAssistantPublisher, type HomeAssistantPublisher } from '../ho
 import { createMqttBridge, bridgeWill, type MqttBridge } from '../mqtt/bridge.js';
 import { MqttConnection } from '../mqtt/connection.js';
 import { ensureBroker, type EmbeddedBroker } from '../mqtt/embedded-broker.js';
-import { createJobStorage } from '../storage/job-storage.js';
+import { createJobStorage, type FinishResult } from '../storage/job-storage.js';
+import type { JobStorageResult } from '../core/job.js';
 import { createFolderTarget } from '../storage/folder/folder-target.js';
+import { createTarget } from '../storage/targets/create-target.js';
+import type { StorageTarget } from '../storage/target.js';
+import { DeliveryQueue } from '../storage/delivery/delivery-queue.js';
+import { toDocumentOptions } from '../profiles/document-options.js';
+import { JobHistory } from '../jobs/history.js';
+import { Scheduler } from '../jobs/scheduler.js';
+import type { ScheduleConfig } from '../jobs/schedule-config.js';
+import { FINAL_JOB_STATES, type JobEvent } from '../core/job.js';
 import { HealthFile } from './health-file.js';
 
 /** A running gateway. */
@@ -66,13 +75,49 @@ export function createGatewayApp({ config, logger, version }: GatewayAppDeps): G
   const jobStorage = createJobStorage({ spoolFolder: join(dataFolder, 'spool', 'tmp'), logger: logger.child({ component: 'storage' }) });
   const folderTarget = createFolderTarget({ folder: storageFolder, filenameTemplate: config.storage.filename_template, logger: logger.child({ component: 'folder' }) });
   const settingsStore = new ScannerSettingsStore({ dataFolder, logger: logger.child({ component: 'settings' }) });
+  const targets = new Map<string, StorageTarget>(
+    config.targets.map((t) => [t.name, createTarget(t, { logger: logger.child({ component: 'target', target: t.name }), dataFolder, publish: (topic, payload, opts) => connection.publish(`${config.mqtt.base_topic}/${topic}`, payload, { ...(opts?.retain !== undefined ? { retain: opts.retain } : {}), qos: opts?.qos === 0 ? 0 : 1 }) })]),
+  );
+  const deliveries = new DeliveryQueue({
+    folder: join(dataFolder, 'spool', 'outbox'),
+    resolveTarget: (name) => targets.get(name) ?? (name === folderTarget.name ? folderTarget : undefined),
+    logger,
+    backoff: { minMs: config.delivery.retry_min_s * 1000, maxMs: config.delivery.retry_max_s * 1000 },
+  });
+  const history = new JobHistory({ dataFolder, maxJobs: config.history.max_jobs, logger: logger.child({ component: 'history' }) });
 
   const gateway: Gateway = new Gateway({
     registry,
     createDriver: createDriverFactory({ logger, tracer: protocolTracer }),
-    openStorage: (job) => {
-      const session = jobStorage.begin({ jobId: job.id, scannerId: job.scannerId, scannerName: job.scannerName, settings: job.settings, createdAt: job.createdAt });
-      return { addPage: (page, onProgress) => session.addPage(page, onProgress), finish: () => session.finish([folderTarget]), abort: () => session.abort() };
+    openStorage: (job, output) => {
+      const document = toDocumentOptions(output.document, { scanner: job.scannerName, job: job.id, createdAt: job.createdAt, ...(output.profile ? { profile: output.profile } : {}) });
+      const session = jobStorage.begin({ jobId: job.id, scannerId: job.scannerId, scannerName: job.scannerName, settings: job.settings, createdAt: job.createdAt, ...(document ? { document } : {}) });
+      // Config checks every profile's target names at load; an empty list means the storage folder.
+      const jobTargets = output.targets.length > 0 ? output.targets.flatMap((name) => targets.get(name) ?? []) : [folderTarget];
+      return { addPage: (page, onProgress) => session.addPage(page, onProgress), finish: () => session.finishJob(jobTargets, deliveries).then(toStorageResult), abort: () => session.abort() };
+    },
+    profiles: config.profiles,
+    history,
+    deliveries: {
+      list: () =>
+        deliveries.list().map((d) => ({
+          id: d.id,
+          target: d.target,
+          state: d.state,
+          job: d.jobId,
+          scanner: d.scannerId,
+          pages: d.pages,
+          bytes: d.bytes,
+          attempts: d.attempts,
+          ...(d.lastError !== undefined ? { last_error: d.lastError } : {}),
+          ...(d.nextAttemptAt !== undefined ? { next_attempt_at: d.nextAttemptAt } : {}),
+          created_at: d.createdAt,
+        })),
+      drop: async (id) => {
+        if (!deliveries.list().some((d) => d.id === id)) return false;
+        await deliveries.drop(id);
+        return true;
+      },
     },
     settingsStore,
     logger: logger.child({ component: 'gateway' }),
@@ -112,7 +157,14 @@ export function createGatewayApp({ config, logger, version }: GatewayAppDeps): G
     will: bridgeWill(baseTopic),
   });
   const info = () => ({ version, config: redactedConfig(config) });
-  const bridge: MqttBridge = createMqttBridge({ connection, gateway, baseTopic, logger: logger.child({ component: 'bridge' }), info });
+  const bridge: MqttBridge = createMqttBridge({
+    connection,
+    gateway,
+    baseTopic,
+    logger: logger.child({ component: 'bridge' }),
+    info,
+    clearHomeAssistant: () => homeassistant.clearAll(),
+  });
   const homeassistant: HomeAssistantPublisher = createHomeAssistantPublisher({
     link: connection,
     gateway,
@@ -129,6 +181,12 @@ export function createGatewayApp({ config, logger, version }: GatewayAppDeps): G
     logger,
     read: () => ({ mqtt_connected: connection.connected, scanners: gateway.listScanners().length }),
   });
+  const scheduler = new Scheduler({
+    schedules: config.schedules,
+    logger: logger.child({ component: 'scheduler' }),
+    scannerState: (id) => gateway.getState(id),
+    runScan: (schedule) => runScheduledScan(gateway, schedule),
+  });
   let broker: EmbeddedBroker | null = null;
 
   return {
@@ -137,6 +195,8 @@ export function createGatewayApp({ config, logger, version }: GatewayAppDeps): G
       await mkdir(dataFolder, { recursive: true });
       await mkdir(storageFolder, { recursive: true });
       await settingsStore.load();
+      await history.load();
+      await deliveries.start();
       if (config.mqtt.embedded_broker === 'auto') broker = await ensureBroker(config.mqtt.url, logger, { baseTopic });
       gateway.start();
       for (const finding of staticDevices.findings) registry.report(finding);
@@ -147,13 +207,17 @@ export function createGatewayApp({ config, logger, version }: GatewayAppDeps): G
       saned.start();
       mdns?.start();
       health.start();
+      scheduler.start();
       logger.info({ version, base_topic: baseTopic, storage: storageFolder, mdns: config.discovery.mdns }, 'scan2mqtt started');
     },
     async stop() {
+      await scheduler.stop();
       health.stop();
       await mdns?.stop();
       saned.stop();
       await gateway.stop();
+      await deliveries.stop();
+      await history.close();
       await homeassistant.stop();
       await bridge.stop();
       await connection.stop();
@@ -161,6 +225,31 @@ export function createGatewayApp({ config, logger, version }: GatewayAppDeps): G
       await tracer?.close();
     },
   };
+}
+
+/** Starts a schedule's scan and resolves when that job has finished, so the scheduler can refuse overlapping runs. */
+function runScheduledScan(gateway: Gateway, schedule: ScheduleConfig): Promise<void> {
+  return new Promise((resolveRun, rejectRun) => {
+    let jobId: string | undefined;
+    const early: JobEvent[] = [];
+    const onJob = (scannerId: string, event: JobEvent) => {
+      if (scannerId !== schedule.scanner) return;
+      if (jobId === undefined) return void early.push(event);
+      if (event.id === jobId && FINAL_JOB_STATES.includes(event.state)) {
+        gateway.off('job', onJob);
+        resolveRun();
+      }
+    };
+    gateway.on('job', onJob);
+    try {
+      jobId = gateway.submitScan(schedule.scanner, schedule.profile ? { profile: schedule.profile } : {}, 'schedule', { schedule: schedule.name }).id;
+    } catch (error) {
+      gateway.off('job', onJob);
+      rejectRun(error);
+      return;
+    }
+    for (const event of early) onJob(schedule.scanner, event);
+  });
 }
 
 function sanedHostFromUrl(url: string) {
@@ -175,5 +264,20 @@ function scanDefaultsFrom(config: AppConfig): Partial<ScanSettings> {
     ...(d.source ? { source: d.source } : {}),
     ...(d.resolution ? { resolution: d.resolution } : {}),
     ...(d.color_mode ? { color_mode: d.color_mode } : {}),
+  };
+}
+
+/** The storage layer's finish result in the job event's terms. */
+function toStorageResult(result: FinishResult): JobStorageResult {
+  return {
+    stored: result.stored,
+    targets: result.targets.map((t) => ({
+      target: t.target,
+      status: t.status,
+      ...(t.error ? { error: t.error } : {}),
+      ...(t.outbox && t.outbox.length > 0 ? { outbox: t.outbox } : {}),
+      ...(t.nextAttemptAt ? { next_attempt_at: t.nextAttemptAt } : {}),
+    })),
+    removed_blank_pages: result.removedBlankPages,
   };
 }

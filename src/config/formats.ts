@@ -5,6 +5,9 @@
  */
 import convict from 'convict';
 import { parseDeviceList, parseJsonArrayText, UnusableEnvText } from './devices.js';
+import { parseProfilesConfig } from '../profiles/profile.js';
+import { parseSchedulesConfig } from '../jobs/schedule-config.js';
+import { parseTargetsConfig } from '../storage/targets/target-config.js';
 
 /** Names of the custom convict formats this schema uses. */
 export const FORMAT = {
@@ -18,6 +21,9 @@ export const FORMAT = {
   filenameTemplate: 'scan2mqtt-filename-template',
   sanedHosts: 'scan2mqtt-saned-hosts',
   devices: 'scan2mqtt-devices',
+  profiles: 'scan2mqtt-profiles',
+  targets: 'scan2mqtt-targets',
+  schedules: 'scan2mqtt-schedules',
   logLevel: 'scan2mqtt-log-level',
   pretty: 'scan2mqtt-pretty',
 } as const;
@@ -171,6 +177,36 @@ export function coerceDevices(text: string): unknown {
   return parseJsonArrayText(text);
 }
 
+/**
+ * Checks a keyed section (`profiles`, `targets`) with its parser. The parsers name the
+ * key in full (`profiles.document.resolution: ...`); convict prefixes the section again,
+ * which load.ts folds back into one name.
+ */
+function checkKeyedSection(parse: (value: unknown) => unknown): (value: unknown) => void {
+  return (value) => {
+    if (value instanceof UnusableEnvText) fail(value.reason);
+    parse(value);
+  };
+}
+
+/** The `profiles` section (see src/profiles/profile.ts). */
+export const checkProfiles = checkKeyedSection(parseProfilesConfig);
+/** The `targets` section (see src/storage/targets/target-config.ts). */
+export const checkTargets = checkKeyedSection(parseTargetsConfig);
+/** The `schedules` list (see src/jobs/schedule-config.ts). */
+export const checkSchedules = checkKeyedSection(parseSchedulesConfig);
+
+/** From env: a JSON object (`SCAN2MQTT_PROFILES='{"photo":{...}}'`). */
+export function coerceJsonObject(text: string): unknown {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text) as unknown;
+  } catch (error) {
+    return new UnusableEnvText(`is not valid JSON (${(error as Error).message})`);
+  }
+  return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? parsed : new UnusableEnvText('must be a JSON object keyed by name');
+}
+
 /** One of the pino levels. */
 export function checkLogLevel(value: unknown): void {
   if (typeof value !== 'string' || !LOG_LEVELS.includes(value)) fail(`must be one of ${LOG_LEVELS.join(', ')}`);
@@ -200,6 +236,9 @@ export function registerConfigFormats(): void {
     [FORMAT.filenameTemplate]: { validate: checkFilenameTemplate },
     [FORMAT.sanedHosts]: { validate: checkSanedHosts, coerce: coerceStringList },
     [FORMAT.devices]: { validate: checkDevices, coerce: coerceDevices },
+    [FORMAT.profiles]: { validate: checkProfiles, coerce: coerceJsonObject },
+    [FORMAT.targets]: { validate: checkTargets, coerce: coerceJsonObject },
+    [FORMAT.schedules]: { validate: checkSchedules, coerce: coerceDevices },
     [FORMAT.logLevel]: { validate: checkLogLevel, coerce: lowerCase },
     [FORMAT.pretty]: { validate: checkPretty, coerce: lowerCase },
   });

@@ -7,6 +7,9 @@ import { randomBytes } from 'node:crypto';
 import convict from 'convict';
 import { parseCliArgs } from './cli.js';
 import { parseDeviceList } from './devices.js';
+import { checkProfileTargets, parseProfilesConfig } from '../profiles/profile.js';
+import { parseSchedulesConfig } from '../jobs/schedule-config.js';
+import { parseTargetsConfig } from '../storage/targets/target-config.js';
 import { ConfigError } from './errors.js';
 import { checkConfigShape, parseConfigText } from './file-config.js';
 import { registerConfigFormats } from './formats.js';
@@ -110,7 +113,7 @@ function toConfigError(error: unknown, env: Record<string, string | undefined>):
       let rest = keyed[2] as string;
       // List checks name the entry: "devices: devices[1].url: ..." / "discovery.saned_hosts: [2]: ...".
       let named = key;
-      if (rest.startsWith(key + '[') || rest.startsWith(key + ':')) [named, rest] = splitAt(rest);
+      if (rest.startsWith(key + '[') || rest.startsWith(key + ':') || rest.startsWith(key + '.')) [named, rest] = splitAt(rest);
       else if (rest.startsWith('[')) [named, rest] = splitAt(key + rest);
       keys.push(named);
       const envName = envByKey.get(key);
@@ -131,6 +134,9 @@ function splitAt(text: string): [string, string] {
 function toAppConfig(properties: Record<string, unknown>): AppConfig {
   const config = properties as unknown as AppConfig;
   config.devices = parseDeviceList(properties['devices']);
+  config.profiles = parseProfilesConfig(properties['profiles']);
+  config.targets = parseTargetsConfig(properties['targets']);
+  config.schedules = parseSchedulesConfig(properties['schedules']);
   const defaults = config.scan.defaults as unknown as Record<string, unknown>;
   for (const name of Object.keys(defaults)) if (defaults[name] === null) delete defaults[name];
   // YAML reads `pretty: true` as a boolean; the rest of the program sees one type.
@@ -156,6 +162,50 @@ function checkTlsFiles(config: AppConfig): void {
   }
 }
 
+/** Sections whose value is one mapping keyed by user-chosen names (not config keys). */
+const KEYED_SECTIONS = ['profiles', 'targets'] as const;
+
+/**
+ * convict deep-merges every mapping in a file into its schema, so a keyed section such as
+ * `profiles: {document: {...}}` would be walked as if `document` were a config key. Those
+ * sections are set whole instead; the environment still wins over the file.
+ */
+function loadFileValues(config: convict.Config<unknown>, fromFile: Record<string, unknown>, env: Record<string, string | undefined>): void {
+  const rest = { ...fromFile };
+  const keyed: [string, unknown][] = [];
+  for (const key of KEYED_SECTIONS) {
+    if (rest[key] === undefined) continue;
+    keyed.push([key, rest[key]]);
+    delete rest[key];
+  }
+  config.load(rest);
+  const envByKey = new Map(listConfigKeys().map((k) => [k.key, k.env]));
+  for (const [key, value] of keyed) {
+    const envName = envByKey.get(key);
+    if (envName !== undefined && env[envName] !== undefined) continue;
+    (config as convict.Config<Record<string, unknown>>).set(key, value);
+  }
+}
+
+/** Names one section refers to in another must exist (a profile's targets, a schedule's profile). */
+function checkCrossReferences(config: AppConfig): void {
+  try {
+    checkProfileTargets(config.profiles, config.targets.map((t) => t.name));
+  } catch (error) {
+    const message = (error as Error).message;
+    throw new ConfigError(message, [message.slice(0, message.indexOf(':'))]);
+  }
+  const profiles = config.profiles.map((p) => p.name);
+  config.schedules.forEach((schedule, index) => {
+    if (schedule.profile !== undefined && !profiles.includes(schedule.profile)) {
+      throw new ConfigError(`schedules[${index}].profile: unknown profile "${schedule.profile}" (configured: ${profiles.join(', ') || 'none'})`, [`schedules[${index}].profile`]);
+    }
+  });
+  if (config.delivery.retry_max_s < config.delivery.retry_min_s) {
+    throw new ConfigError('delivery.retry_max_s: must not be less than delivery.retry_min_s', ['delivery.retry_max_s']);
+  }
+}
+
 /** Builds the configuration for this start; throws ConfigError naming every bad key. */
 export function loadConfig(input: { argv: string[]; env: NodeJS.ProcessEnv }): AppConfig {
   const cli = parseCliArgs(input.argv);
@@ -167,7 +217,7 @@ export function loadConfig(input: { argv: string[]; env: NodeJS.ProcessEnv }): A
   registerConfigFormats();
   // args: [] keeps convict from reading process.argv on its own.
   const config = convict(toConvictSchema(), { env: env as NodeJS.ProcessEnv, args: [] });
-  config.load(fromFile);
+  loadFileValues(config, fromFile, env);
   try {
     config.validate({ allowed: 'strict', output: () => {} });
   } catch (error) {
@@ -175,5 +225,6 @@ export function loadConfig(input: { argv: string[]; env: NodeJS.ProcessEnv }): A
   }
   const appConfig = toAppConfig(config.getProperties() as Record<string, unknown>);
   checkTlsFiles(appConfig);
+  checkCrossReferences(appConfig);
   return appConfig;
 }

@@ -1,4 +1,5 @@
 /** A copy of the config safe to publish (bridge/info) and to log: no secret survives. */
+import { TARGET_SECRET_FIELDS } from '../storage/targets/target-config.js';
 import { listConfigKeys } from './schema.js';
 import type { AppConfig } from './types.js';
 
@@ -38,7 +39,7 @@ export function redactedConfig(config: AppConfig): Record<string, unknown> {
   const copy = structuredClone(config) as unknown as Record<string, unknown>;
   for (const key of listConfigKeys()) {
     // `devices` is marked sensitive for its passwords only; the rest of each entry is useful to show.
-    if (key.sensitive && key.key !== 'devices') setPath(copy, key.key, hideSecret);
+    if (key.sensitive && key.key !== 'devices' && key.key !== 'targets') setPath(copy, key.key, hideSecret);
   }
   setPath(copy, 'mqtt.url', (value) => (typeof value === 'string' ? redactUrlPassword(value) : value));
   copy['devices'] = config.devices.map((device) => ({
@@ -46,5 +47,12 @@ export function redactedConfig(config: AppConfig): Record<string, unknown> {
     url: redactUrlPassword(device.url),
     ...(device.password === undefined ? {} : { password: REDACTED }),
   }));
+  // Targets, like devices, are shown with only their secrets (tokens, passwords, URL passwords) hidden.
+  copy['targets'] = config.targets.map((target) => {
+    const shown: Record<string, unknown> = { ...target };
+    for (const field of TARGET_SECRET_FIELDS) if (shown[field] !== undefined) shown[field] = REDACTED;
+    if (typeof shown['url'] === 'string') shown['url'] = redactUrlPassword(shown['url']);
+    return shown;
+  });
   return copy;
 }

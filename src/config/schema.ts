@@ -110,6 +110,30 @@ export const CONFIG_SCHEMA: ConfigSectionSpec = {
       format: choice('Default document format', DOCUMENT_FORMATS, 'pdf'),
     },
   },
+  profiles: {
+    doc: 'Named scan presets: {name: {source, resolution, color_mode, format, region|page_size, document, targets, adapt}}',
+    format: FORMAT.profiles,
+    default: {},
+  },
+  targets: {
+    doc: 'Named delivery targets: {name: {type (folder|paperless|webdav|email|mqtt), ...}}',
+    format: FORMAT.targets,
+    default: {},
+    // Entries hold tokens and passwords: never echo the value in an error.
+    sensitive: true,
+  },
+  schedules: {
+    doc: 'Scheduled scans: list of {name, cron (5 fields), scanner, profile?, only_if_adf_loaded?, timezone?}',
+    format: FORMAT.schedules,
+    default: [],
+  },
+  history: {
+    max_jobs: integer('Finished jobs kept in the job history (bridge/request/history)', 200, 1, 10_000),
+  },
+  delivery: {
+    retry_min_s: integer('Seconds before the first retry of a failed remote delivery', 30, 1, MAX_SECONDS),
+    retry_max_s: integer('Longest wait between delivery retries, in seconds', 3600, 1, 7 * MAX_SECONDS),
+  },
   polling: {
     idle_s: integer('Seconds between status polls of an idle scanner', 10, 1, MAX_SECONDS),
     busy_s: integer('Seconds between status polls while a job runs', 2, 1, MAX_SECONDS),

@@ -1,6 +1,9 @@
 /** The typed configuration every part receives its slice of (keys as in the config file). */
 import type { ColorMode, DocumentFormat, ScanSource } from '../core/capabilities.js';
 import type { DeviceConfig } from './devices.js';
+import type { ScanProfile } from '../profiles/profile.js';
+import type { ScheduleConfig } from '../jobs/schedule-config.js';
+import type { TargetConfig } from '../storage/targets/target-config.js';
 
 export type { DeviceConfig } from './devices.js';
 
@@ -66,6 +69,17 @@ export interface ScanConfig {
   defaults: ScanDefaultsConfig;
 }
 
+/** Job history. */
+export interface HistoryConfig {
+  max_jobs: number;
+}
+
+/** Retries of remote deliveries (paperless, WebDAV, email). */
+export interface DeliveryConfig {
+  retry_min_s: number;
+  retry_max_s: number;
+}
+
 /** Status polling. */
 export interface PollingConfig {
   idle_s: number;
@@ -93,6 +107,13 @@ export interface AppConfig {
   discovery: DiscoveryConfig;
   devices: DeviceConfig[];
   scan: ScanConfig;
+  /** Parsed profiles, in config order. */
+  profiles: ScanProfile[];
+  /** Parsed targets, in config order. */
+  targets: TargetConfig[];
+  schedules: ScheduleConfig[];
+  history: HistoryConfig;
+  delivery: DeliveryConfig;
   polling: PollingConfig;
   log: LogConfig;
   trace: TraceConfig;

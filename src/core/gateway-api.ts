@@ -66,6 +66,38 @@ export interface ScanPreferences {
   profile?: string;
 }
 
+/** One finished job as kept in the job history (`bridge/request/history`). */
+export interface JobHistoryEntry extends JobEvent {
+  /** The profile the job used, if any. */
+  profile?: string;
+  /** Names of the targets the profile chose (empty = the default folder); `targets` holds how each took the job. */
+  target_names?: string[];
+  /** The schedule that started the job, if any. */
+  schedule?: string;
+}
+
+/** Which history entries to return; newest first. */
+export interface HistoryQuery {
+  scanner?: string;
+  limit?: number;
+}
+
+/** A document waiting in the delivery spool for a remote target (retried across restarts). */
+export interface DeliveryView {
+  id: string;
+  target: string;
+  /** pending: retried with backoff; failed: waits for the operator (drop or fix and retry). */
+  state: 'pending' | 'failed';
+  job: string;
+  scanner: string;
+  pages: number;
+  bytes: number;
+  attempts: number;
+  last_error?: string;
+  next_attempt_at?: string;
+  created_at: string;
+}
+
 /** Who asked for a scan; recorded in the job. */
 export type ScanTrigger = NonNullable<JobEvent['trigger']>;
 
@@ -88,6 +120,12 @@ export interface GatewayApi {
   setPreference<K extends keyof ScanPreferences>(scannerId: string, key: K, value: ScanPreferences[K]): ScanPreferences;
   /** Names of configured profiles (empty until profiles exist). */
   listProfiles(): string[];
+  /** Finished jobs, newest first (bounded, persisted across restarts). */
+  history(query?: HistoryQuery): JobHistoryEntry[];
+  /** Documents waiting for a remote target. */
+  listDeliveries(): DeliveryView[];
+  /** Drops a waiting delivery; false when there is none with that id. */
+  dropDelivery(id: string): Promise<boolean>;
   on<E extends keyof GatewayEvents>(event: E, listener: GatewayEvents[E]): void;
   off<E extends keyof GatewayEvents>(event: E, listener: GatewayEvents[E]): void;
 }

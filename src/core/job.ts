@@ -30,6 +30,25 @@ export interface StoredFile {
   pages: number;
 }
 
+/** How one storage target took a job's documents. */
+export interface TargetDeliveryResult {
+  target: string;
+  /** delivered: arrived; spooled: kept on disk and retried until it arrives; failed: needs the operator. */
+  status: 'delivered' | 'spooled' | 'failed';
+  error?: string;
+  /** Outbox ids of documents kept for a retry or for the operator (bridge request `delivery/drop`). */
+  outbox?: string[];
+  next_attempt_at?: string;
+}
+
+/** What storing a job produced. */
+export interface JobStorageResult {
+  stored: StoredFile[];
+  targets?: TargetDeliveryResult[];
+  /** Reading-order numbers of pages dropped as blank. */
+  removed_blank_pages?: number[];
+}
+
 /** The payload of `scan2mqtt/<id>/job` and the `job` field of the scanner state. */
 export interface JobEvent {
   id: string;
@@ -42,6 +61,9 @@ export interface JobEvent {
   bytes_total?: number;
   files: string[];
   stored?: StoredFile[];
+  /** Per storage target: delivered, spooled for retry, or failed. */
+  targets?: TargetDeliveryResult[];
+  removed_blank_pages?: number[];
   settings?: ScanSettings;
   /** Values changed to fit the scanner (profile adaptation), e.g. `resolution 1200 -> 600`. */
   adapted?: string[];

@@ -4,16 +4,18 @@
  */
 import { EventEmitter } from 'node:events';
 import { ScanError } from '../core/errors.js';
-import type { GatewayApi, GatewayEvents, HealthReport, ScanPreferences, ScanTrigger, ScannerStatePayload, ScannerView } from '../core/gateway-api.js';
+import type { DeliveryView, GatewayApi, GatewayEvents, HealthReport, HistoryQuery, JobHistoryEntry, ScanPreferences, ScanTrigger, ScannerStatePayload, ScannerView } from '../core/gateway-api.js';
 import type { JobEvent } from '../core/job.js';
 import type { Logger } from '../core/logger.js';
 import type { ScannerDriver } from '../core/scanner.js';
 import type { ScanSettings } from '../core/settings.js';
-import { parseScanRequest, resolveScanSettings } from '../core/validate.js';
+import { parseScanRequest } from '../core/validate.js';
 import type { DeviceRecord, DeviceRegistry } from '../discovery/registry.js';
 import { JobQueue, MAX_QUEUED_JOBS } from '../jobs/job-queue.js';
 import { runScanJob, type JobStorageSessionLike } from '../jobs/run-scan-job.js';
 import { ScanJob } from '../jobs/scan-job.js';
+import type { ScanProfile } from '../profiles/profile.js';
+import { resolveJobPlan, type JobOutput } from '../profiles/resolve-job.js';
 import { checkPreference } from './preferences.js';
 import { ScannerEntry } from './scanner-entry.js';
 import type { ScannerSettingsStore } from './scanner-settings-store.js';
@@ -24,17 +26,28 @@ import { RecentErrors } from './recent-errors.js';
 export interface GatewayDeps {
   registry: DeviceRegistry;
   createDriver: (record: DeviceRecord) => ScannerDriver;
-  openStorage: (job: ScanJob) => JobStorageSessionLike;
+  /** Opens storage for a job, with the targets and document options its profile chose. */
+  openStorage: (job: ScanJob, output: JobOutput) => JobStorageSessionLike;
   settingsStore: ScannerSettingsStore;
   logger: Logger;
   polling: PollingSettings;
   scanDefaults: Partial<ScanSettings>;
-  profiles?: () => string[];
+  /** Configured scan profiles. */
+  profiles?: readonly ScanProfile[];
+  /** Where finished jobs are recorded (job history). */
+  history?: { record(entry: JobHistoryEntry): Promise<void>; list(query?: HistoryQuery): JobHistoryEntry[] };
+  /** The delivery spool of remote targets, when one exists. */
+  deliveries?: { list(): DeliveryView[]; drop(id: string): Promise<boolean> };
   discoverNow: () => Promise<void>;
   /** Called when a job is done, e.g. to make a preview image. */
   onJobDone?: (scannerId: string, job: ScanJob) => void;
   /** Called when a device record becomes a live scanner (e.g. so hand-listed devices get re-keyed by UUID). */
   onCapabilities?: (entry: ScannerEntry) => void;
+}
+
+/** Per-job facts the job event does not carry: where the output goes, what started it. */
+interface JobContext extends JobOutput {
+  schedule?: string;
 }
 
 /** Implements GatewayApi over the registry, drivers and job queues. */
@@ -45,10 +58,13 @@ export class Gateway implements GatewayApi {
   private readonly errors = new RecentErrors();
   private readonly startedAt = Date.now();
   private readonly log: Logger;
+  private readonly profiles: ReadonlyMap<string, ScanProfile>;
+  private readonly jobContexts = new WeakMap<ScanJob, JobContext>();
   private stopping = false;
 
   constructor(private readonly deps: GatewayDeps) {
     this.log = deps.logger;
+    this.profiles = new Map((deps.profiles ?? []).map((p) => [p.name, p]));
     this.emitter.setMaxListeners(50);
     this.poller = new StatusPoller({
       settings: deps.polling,
@@ -98,17 +114,29 @@ export class Gateway implements GatewayApi {
     return this.entries.get(id)?.statePayload();
   }
 
-  submitScan(scannerId: string, command: unknown, trigger: ScanTrigger): JobEvent {
+  /**
+   * Settings precedence (src/profiles/resolve-job.ts): command > profile (the command's, else the
+   * scanner's preferred one) > preferences > scan.defaults > device. `schedule` names the schedule that asked.
+   */
+  submitScan(scannerId: string, command: unknown, trigger: ScanTrigger, origin: { schedule?: string } = {}): JobEvent {
     const entry = this.requireEntry(scannerId);
     const request = parseScanRequest(command);
-    if (request.profile !== undefined && !(this.deps.profiles?.() ?? []).includes(request.profile)) {
+    if (request.profile !== undefined && !this.profiles.has(request.profile)) {
       throw new ScanError('InvalidRequest', `unknown profile "${request.profile}"`);
     }
     if (!entry.online || !entry.capabilities) throw new ScanError('DeviceOffline', `scanner ${scannerId} is offline`);
     if (entry.queue.queued >= MAX_QUEUED_JOBS) throw new ScanError('DeviceBusy', `scanner ${scannerId} has ${MAX_QUEUED_JOBS} jobs waiting already`);
-    const defaults = { ...this.deps.scanDefaults, ...this.deps.settingsStore.preferences(scannerId) } as Partial<ScanSettings>;
-    const settings = resolveScanSettings(request, entry.capabilities, defaults);
-    const job = new ScanJob({ scannerId, scannerName: entry.record.name, settings, trigger, ...(request.id ? { clientId: request.id } : {}) });
+    const plan = resolveJobPlan({
+      request,
+      profiles: this.profiles,
+      preferences: this.deps.settingsStore.preferences(scannerId),
+      scanDefaults: this.deps.scanDefaults,
+      caps: entry.capabilities,
+    });
+    const { settings, adapted, ...output } = plan;
+    const job = new ScanJob({ scannerId, scannerName: entry.record.name, settings, trigger, adapted, ...(request.id ? { clientId: request.id } : {}) });
+    this.jobContexts.set(job, { ...output, ...(origin.schedule ? { schedule: origin.schedule } : {}) });
+    if (adapted.length > 0) this.log.info({ scanner: scannerId, job: job.id, profile: output.profile, adapted }, 'profile adapted to the scanner');
     job.onEvent((event) => this.onJobEvent(entry, job, event));
     this.onJobEvent(entry, job, job.event);
     entry.queue.enqueue(job);
@@ -176,7 +204,19 @@ export class Gateway implements GatewayApi {
   }
 
   listProfiles(): string[] {
-    return this.deps.profiles?.() ?? [];
+    return [...this.profiles.keys()];
+  }
+
+  history(query: HistoryQuery = {}): JobHistoryEntry[] {
+    return this.deps.history?.list(query) ?? [];
+  }
+
+  listDeliveries(): DeliveryView[] {
+    return this.deps.deliveries?.list() ?? [];
+  }
+
+  dropDelivery(id: string): Promise<boolean> {
+    return this.deps.deliveries?.drop(id) ?? Promise.resolve(false);
   }
 
   on<E extends keyof GatewayEvents>(event: E, listener: GatewayEvents[E]): void {
@@ -257,7 +297,7 @@ export class Gateway implements GatewayApi {
     this.poller.pollSoon(entry);
     return runScanJob(job, {
       driver: entry.driver,
-      openStorage: this.deps.openStorage,
+      openStorage: (j) => this.deps.openStorage(j, this.jobContexts.get(j) ?? { targets: [], document: {} }),
       logger: this.log.child({ scanner: entry.id }),
       onDone: (done) => this.deps.onJobDone?.(entry.id, done),
     });
@@ -268,10 +308,23 @@ export class Gateway implements GatewayApi {
     this.emit('job', entry.id, event);
     if (job.finished) {
       entry.lastJob = event;
+      this.recordHistory(job, event);
       if (event.error && event.state === 'failed') this.errors.add(entry.id, event.error);
       this.poller.pollSoon(entry);
     }
     if (event.bytes_received === undefined || job.finished) this.emitState(entry);
+  }
+
+  private recordHistory(job: ScanJob, event: JobEvent): void {
+    const context = this.jobContexts.get(job);
+    const { bytes_received: _progress, ...final } = event;
+    const entry: JobHistoryEntry = {
+      ...final,
+      ...(context?.profile ? { profile: context.profile } : {}),
+      target_names: context?.targets ?? [],
+      ...(context?.schedule ? { schedule: context.schedule } : {}),
+    };
+    void this.deps.history?.record(entry);
   }
 
   private emitState(entry: ScannerEntry): void {

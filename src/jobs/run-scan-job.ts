@@ -5,7 +5,7 @@
 import { ScanError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { ScannerDriver } from '../core/scanner.js';
-import type { StoredFile } from '../core/job.js';
+import type { JobStorageResult, StoredFile } from '../core/job.js';
 import type { ScanJob } from './scan-job.js';
 
 /** How often progress events may be published while bytes arrive. */
@@ -16,7 +16,7 @@ export const MAX_JOB_DURATION_MS = 60 * 60 * 1000;
 /** Storage as the runner sees it (implemented in src/storage). */
 export interface JobStorageSessionLike {
   addPage(page: import('../core/scanner.js').ScannedPage, onProgress?: (bytes: number) => void): Promise<unknown>;
-  finish(): Promise<StoredFile[]>;
+  finish(): Promise<JobStorageResult>;
   abort(): Promise<void>;
 }
 
@@ -66,8 +66,9 @@ export async function runScanJob(job: ScanJob, deps: RunScanJobDeps): Promise<vo
     throwIfAborted(job.signal);
     if (pages === 0) throw new ScanError('DeviceError', 'the scanner delivered no pages');
     job.transition('storing', { pages });
-    const stored = await storage.finish();
-    job.complete(stored);
+    const result = await storage.finish();
+    const stored = result.stored;
+    job.complete(result);
     deps.onDone?.(job, stored);
     log.info({ pages, files: stored.map((f) => f.path) }, 'job done');
   } catch (error) {

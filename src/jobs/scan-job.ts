@@ -1,6 +1,6 @@
 /** One scan job: its settings, its state machine and the events it emits. */
 import { randomUUID } from 'node:crypto';
-import { canTransition, FINAL_JOB_STATES, type JobEvent, type JobState, type StoredFile } from '../core/job.js';
+import { canTransition, FINAL_JOB_STATES, type JobEvent, type JobState, type JobStorageResult } from '../core/job.js';
 import { ScanError, toErrorPayload } from '../core/errors.js';
 import type { ScanSettings } from '../core/settings.js';
 import type { ScanTrigger } from '../core/gateway-api.js';
@@ -84,11 +84,16 @@ export class ScanJob {
     this.emit();
   }
 
-  /** Ends the job as done with the stored files. */
-  complete(stored: StoredFile[]): void {
+  /** Ends the job as done with the stored files and how each target took them. */
+  complete(result: JobStorageResult): void {
     const { bytes_received: _b, ...rest } = this.current;
     this.current = rest as JobEvent;
-    this.transition('done', { stored, files: stored.map((f) => f.path) });
+    this.transition('done', {
+      stored: result.stored,
+      files: result.stored.map((f) => f.path),
+      ...(result.targets ? { targets: result.targets } : {}),
+      ...(result.removed_blank_pages && result.removed_blank_pages.length > 0 ? { removed_blank_pages: result.removed_blank_pages } : {}),
+    });
   }
 
   /** Ends the job as failed or cancelled, whichever the error means. */

@@ -39,6 +39,8 @@ export interface MqttBridgeDeps {
   logger: Logger;
   /** Version and config summary without secrets, for `bridge/info` and the `config` request. */
   info: () => object;
+  /** Handler of the `homeassistant/clear` request (the app wires the HA publisher's clearAll). */
+  clearHomeAssistant?: () => Promise<void>;
 }
 
 /** The running bridge. */
@@ -205,7 +207,8 @@ class Bridge implements MqttBridge {
     try {
       const { transaction: echoed, ...request } = parseRequestPayload(payload);
       transaction = echoed;
-      const data = await handleBridgeRequest(action, request, { gateway: this.deps.gateway, info: this.deps.info });
+      const { gateway, info, clearHomeAssistant } = this.deps;
+      const data = await handleBridgeRequest(action, request, { gateway, info, ...(clearHomeAssistant ? { clearHomeAssistant } : {}) });
       response = okResponse(data, transaction);
     } catch (error) {
       response = errorResponse(error, transaction);

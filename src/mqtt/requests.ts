@@ -8,6 +8,8 @@ export interface RequestContext {
   gateway: GatewayApi;
   /** Version and config summary without secrets. */
   info: () => object;
+  /** Empties the Home Assistant discovery topics this gateway owns; absent when the app did not wire it. */
+  clearHomeAssistant?: () => Promise<void>;
 }
 
 /** Handles one action's request body (without `transaction`) and returns the response `data`. */
@@ -25,6 +27,10 @@ export const REQUEST_HANDLERS: Readonly<Record<string, RequestHandler>> = {
   'device/rename': requestRename,
   health: (_request, { gateway }) => gateway.health(),
   config: (_request, { info }) => info(),
+  history: requestHistory,
+  deliveries: (_request, { gateway }) => ({ deliveries: gateway.listDeliveries() }),
+  'delivery/drop': requestDropDelivery,
+  'homeassistant/clear': requestClearHomeAssistant,
 };
 
 /** Runs the handler for `action`; unknown actions throw InvalidRequest. */
@@ -56,6 +62,29 @@ function requestRename(request: Record<string, unknown>, { gateway }: RequestCon
   const id = requiredString(request['id'] ?? request['from'], 'id');
   const name = requiredString(request['name'] ?? request['to'], 'name');
   return deviceListEntry(gateway.renameScanner(id, name));
+}
+
+/** Works with HA discovery disabled too: that is how old entities are removed after turning it off. */
+async function requestClearHomeAssistant(_request: Record<string, unknown>, { clearHomeAssistant }: RequestContext): Promise<object> {
+  if (!clearHomeAssistant) throw new ScanError('Unsupported', 'Home Assistant discovery is not available in this gateway');
+  await clearHomeAssistant();
+  return { cleared: true };
+}
+
+/** `{scanner?, limit?}`: finished jobs, newest first. */
+function requestHistory(request: Record<string, unknown>, { gateway }: RequestContext): object {
+  const { scanner, limit } = request;
+  if (scanner !== undefined) requiredString(scanner, 'scanner');
+  if (limit !== undefined && (typeof limit !== 'number' || !Number.isInteger(limit) || limit < 1)) throw new ScanError('InvalidRequest', '"limit" must be a whole number of 1 or more');
+  const query = { ...(scanner !== undefined ? { scanner: scanner as string } : {}), ...(limit !== undefined ? { limit: limit as number } : {}) };
+  return { jobs: gateway.history(query) };
+}
+
+/** `{id}`: forgets a delivery waiting for a remote target. */
+async function requestDropDelivery(request: Record<string, unknown>, { gateway }: RequestContext): Promise<object> {
+  const id = requiredString(request['id'], 'id');
+  if (!(await gateway.dropDelivery(id))) throw new ScanError('NotFound', `no waiting delivery with id ${id}`);
+  return { id };
 }
 
 function requiredString(value: unknown, field: string): string {

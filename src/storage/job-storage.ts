@@ -6,11 +6,13 @@ import type { StoredFile } from '../core/job.js';
 import type { Logger } from '../core/logger.js';
 import type { ScannedPage } from '../core/scanner.js';
 import type { ScanSettings } from '../core/settings.js';
-import { buildDocuments } from './documents/build-documents.js';
+import type { DeliveryOutcome, DeliveryQueue } from './delivery/delivery-queue.js';
+import { buildJobDocuments } from './documents/build-documents.js';
+import type { DocumentOptions } from './document-options.js';
 import { spoolPage } from './spool-page.js';
 import type { SpooledPage } from './spooled-page.js';
 import { storageFailure } from './storage-errors.js';
-import type { DeliveryContext, StorageTarget } from './target.js';
+import type { DeliveryContext, OutputDocument, StorageTarget } from './target.js';
 
 export type { SpooledPage } from './spooled-page.js';
 
@@ -24,6 +26,8 @@ export interface JobStorageOptions {
   logger: Logger;
   /** Per-page byte limit; defaults to DEFAULT_MAX_PAGE_BYTES. */
   maxPageBytes?: number;
+  /** PATH searched for optional tools (ocrmypdf, tiffcp); the process PATH by default. */
+  toolPath?: string;
 }
 
 /** The job a storage session belongs to. */
@@ -33,6 +37,31 @@ export interface JobInfo {
   scannerName: string;
   settings: ScanSettings;
   createdAt: Date;
+  /** Duplex order, blank page removal, PDF metadata, OCR, multi-page TIFF. */
+  document?: DocumentOptions;
+}
+
+/** What one target did with the job's documents, for the job event (`targets: [...]`). */
+export interface TargetDelivery {
+  target: string;
+  /** delivered: all documents arrived; spooled: kept in the outbox and retried; failed: needs the operator. */
+  status: 'delivered' | 'spooled' | 'failed';
+  files: StoredFile[];
+  error?: string;
+  /** Outbox ids of the documents kept for this target. */
+  outbox?: string[];
+  nextAttemptAt?: string;
+}
+
+/** The outcome of a finished job's storage. */
+export interface FinishResult {
+  /** Files every target reported (folder paths, WebDAV URLs, paperless task references...). */
+  stored: StoredFile[];
+  targets: TargetDelivery[];
+  /** Reading-order numbers of pages dropped as blank. */
+  removedBlankPages: number[];
+  /** Pages in the stored document(s). */
+  pages: number;
 }
 
 /** Opens a storage session per job. */
@@ -46,7 +75,14 @@ export interface StorageSession {
   /** Streams one page to a spool file (never whole in memory), sniffing its real type; calls onProgress(bytesOfThisPage). Rejects (and removes the partial spool file) if the stream errors. */
   addPage(page: ScannedPage, onProgress?: (bytes: number) => void): Promise<SpooledPage>;
   /** Builds the output documents from the spooled pages, hands each to every target, then clears the spool. */
-  finish(targets: readonly StorageTarget[]): Promise<StoredFile[]>;
+  finish(targets: readonly StorageTarget[], queue?: DeliveryQueue): Promise<StoredFile[]>;
+  /**
+   * Like finish, with the per-target summary. Without a queue any target failure rejects. With a
+   * queue a target that is down gets the document from the outbox later (status `spooled`, the job
+   * is still done); a permanent failure (bad token, disk full, too big) rejects with
+   * ScanError('StorageFailed') naming the target, and the document stays in the outbox as failed.
+   */
+  finishJob(targets: readonly StorageTarget[], queue?: DeliveryQueue): Promise<FinishResult>;
   /** Removes everything spooled; nothing is left under a final name. */
   abort(): Promise<void>;
 }
@@ -54,6 +90,24 @@ export interface StorageSession {
 /** Creates the job storage. */
 export function createJobStorage(options: JobStorageOptions): JobStorage {
   return { begin: (job) => new JobStorageSession(job, options) };
+}
+
+/** One target's summary from the outcomes of its documents: the worst status wins. */
+function summarize(target: string, outcomes: readonly DeliveryOutcome[]): TargetDelivery {
+  const files = outcomes.flatMap((o) => (o.status === 'delivered' ? o.stored : []));
+  const outbox = outcomes.flatMap((o) => (o.status !== 'delivered' && o.id !== undefined ? [o.id] : []));
+  const failed = outcomes.find((o) => o.status === 'failed');
+  const spooled = outcomes.find((o) => o.status === 'spooled');
+  const worst = failed ?? spooled;
+  if (worst === undefined) return { target, status: 'delivered', files };
+  return {
+    target,
+    status: worst.status,
+    files,
+    error: worst.error,
+    ...(outbox.length > 0 ? { outbox } : {}),
+    ...(spooled?.status === 'spooled' ? { nextAttemptAt: spooled.nextAttemptAt } : {}),
+  };
 }
 
 /** Keeps characters that are safe in a folder name (job ids come from users). */
@@ -97,33 +151,74 @@ class JobStorageSession implements StorageSession {
     return spooled;
   }
 
-  async finish(targets: readonly StorageTarget[]): Promise<StoredFile[]> {
+  async finish(targets: readonly StorageTarget[], queue?: DeliveryQueue): Promise<StoredFile[]> {
+    return (await this.finishJob(targets, queue)).stored;
+  }
+
+  async finishJob(targets: readonly StorageTarget[], queue?: DeliveryQueue): Promise<FinishResult> {
     this.ensureOpen();
     this.closed = true;
     try {
       const workDir = await this.workDir();
-      const docs = await buildDocuments(this.pages, { settings: this.job.settings, createdAt: this.job.createdAt, workDir, logger: this.logger });
-      return await this.deliverAll(docs, targets);
+      const built = await buildJobDocuments(this.pages, {
+        settings: this.job.settings,
+        createdAt: this.job.createdAt,
+        workDir,
+        logger: this.logger,
+        scannerName: this.job.scannerName,
+        ...(this.options.toolPath !== undefined ? { toolPath: this.options.toolPath } : {}),
+        ...(this.job.document !== undefined ? { document: this.job.document } : {}),
+      });
+      const deliveries = queue === undefined ? await this.deliverAll(built.documents, targets) : await this.deliverQueued(built.documents, targets, queue);
+      return {
+        stored: deliveries.flatMap((d) => d.files),
+        targets: deliveries,
+        removedBlankPages: built.removedBlankPages,
+        pages: built.documents.reduce((n, d) => n + d.pages, 0),
+      };
     } finally {
       await this.removeSpool();
     }
   }
 
+  private context(): DeliveryContext {
+    return { jobId: this.job.jobId, scannerId: this.job.scannerId, scannerName: this.job.scannerName, createdAt: this.job.createdAt };
+  }
+
   /** Hands every document to every target; one failing target does not stop the others, but the job reports it. */
-  private async deliverAll(docs: Awaited<ReturnType<typeof buildDocuments>>, targets: readonly StorageTarget[]): Promise<StoredFile[]> {
-    const ctx: DeliveryContext = { jobId: this.job.jobId, scannerId: this.job.scannerId, scannerName: this.job.scannerName, createdAt: this.job.createdAt };
-    const stored: StoredFile[] = [];
+  private async deliverAll(docs: readonly OutputDocument[], targets: readonly StorageTarget[]): Promise<TargetDelivery[]> {
+    const ctx = this.context();
+    const deliveries: TargetDelivery[] = [];
     let firstError: unknown;
     for (const target of targets) {
+      const files: StoredFile[] = [];
       try {
-        for (const doc of docs) stored.push(...(await target.deliver(doc, ctx)));
+        for (const doc of docs) files.push(...(await target.deliver(doc, ctx)));
+        deliveries.push({ target: target.name, status: 'delivered', files });
       } catch (error) {
         this.logger.error({ target: target.name, err: error }, 'storage target failed');
         firstError ??= error;
       }
     }
     if (firstError !== undefined) throw storageFailure(firstError, `job ${this.job.jobId}`);
-    return stored;
+    return deliveries;
+  }
+
+  /** Submits every document for every target to the delivery queue; rejects when a target failed for good. */
+  private async deliverQueued(docs: readonly OutputDocument[], targets: readonly StorageTarget[], queue: DeliveryQueue): Promise<TargetDelivery[]> {
+    const ctx = this.context();
+    const deliveries: TargetDelivery[] = [];
+    for (const target of targets) {
+      const outcomes: DeliveryOutcome[] = [];
+      for (const doc of docs) outcomes.push(await queue.submit(doc, target, ctx));
+      deliveries.push(summarize(target.name, outcomes));
+    }
+    const failed = deliveries.filter((d) => d.status === 'failed');
+    if (failed.length > 0) {
+      const detail = failed.map((d) => `${d.target}: ${d.error ?? 'failed'}${d.outbox?.length ? ` (kept in the outbox as ${d.outbox.join(', ')})` : ''}`).join('; ');
+      throw Object.assign(new ScanError('StorageFailed', `delivery failed: ${detail}`), { deliveries });
+    }
+    return deliveries;
   }
 
   async abort(): Promise<void> {

@@ -56,7 +56,7 @@ describe('schema key list', () => {
 
   it('marks the secrets sensitive', () => {
     const sensitive = listConfigKeys().filter((key) => key.sensitive).map((key) => key.key);
-    expect(sensitive).toEqual(['mqtt.password', 'devices']);
+    expect(sensitive).toEqual(['mqtt.password', 'devices', 'targets']);
   });
 
   it('--help lists every key with its env name and default', () => {
@@ -92,16 +92,22 @@ describe('config/scan2mqtt.example.yaml', () => {
     expect(fromExample).toEqual(defaults);
   });
 
-  it('loads with its commented device examples switched on', () => {
-    const text = readFileSync(EXAMPLE, 'utf8')
-      .replace(/^devices: \[\]\n/m, '')
-      .replace(/^#(devices:| {2}- .*| {4}.*)$/gm, '$1');
+  it('loads with its commented examples (devices, profiles, targets, schedules) switched on', () => {
+    let text = readFileSync(EXAMPLE, 'utf8');
+    for (const section of ['devices', 'profiles', 'targets', 'schedules']) {
+      // Drop the empty default line, then uncomment the block that starts with `#<section>:`.
+      text = text.replace(new RegExp(`^${section}: (\\[\\]|\\{\\})\\n`, 'm'), '');
+      text = text.replace(new RegExp(`^#${section}:\\n(#.*\\n)*`, 'm'), (block) => block.replace(/^#/gm, ''));
+    }
     const dir = mkdtempSync(join(tmpdir(), 'scan2mqtt-example-'));
     try {
-      const path = join(dir, 'with-devices.yaml');
+      const path = join(dir, 'with-examples.yaml');
       writeFileSync(path, text);
       const config = loadConfig({ argv: ['--config', path], env: {} });
       expect(config.devices.map((device) => device.protocol)).toEqual(['escl', 'sane', 'wsd']);
+      expect(config.profiles.map((profile) => profile.name)).toEqual(['document', 'photo']);
+      expect(config.targets.map((target) => target.name)).toEqual(['paperless', 'archive']);
+      expect(config.schedules.map((schedule) => schedule.name)).toEqual(['morning_mail']);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

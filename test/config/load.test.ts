@@ -120,8 +120,8 @@ describe('loadConfig files', () => {
   });
 
   it('names every unknown key, at any depth, including unknown sections', () => {
-    const error = configError(['--config', file('c.yaml', 'profiles:\n  a: 1\nscan:\n  defaults:\n    dpi: 300\n')], {});
-    expect(error.keys).toEqual(['profiles', 'scan.defaults.dpi']);
+    const error = configError(['--config', file('c.yaml', 'profilez:\n  a: 1\nscan:\n  defaults:\n    dpi: 300\n')], {});
+    expect(error.keys).toEqual(['profilez', 'scan.defaults.dpi']);
   });
 
   it('rejects a section given a value and a key given a mapping, by name', () => {

@@ -134,6 +134,20 @@ export class FakeGateway implements GatewayApi {
   listProfiles(): string[] {
     return [];
   }
+  /** Entries the `history` bridge request returns (filtered like the real gateway). */
+  historyEntries: import('../../src/core/gateway-api.js').JobHistoryEntry[] = [];
+  deliveryViews: import('../../src/core/gateway-api.js').DeliveryView[] = [];
+  history(query: import('../../src/core/gateway-api.js').HistoryQuery = {}): import('../../src/core/gateway-api.js').JobHistoryEntry[] {
+    return this.historyEntries.filter((e) => query.scanner === undefined || e.scanner === query.scanner).slice(0, query.limit ?? 50);
+  }
+  listDeliveries(): import('../../src/core/gateway-api.js').DeliveryView[] {
+    return this.deliveryViews;
+  }
+  async dropDelivery(id: string): Promise<boolean> {
+    const before = this.deliveryViews.length;
+    this.deliveryViews = this.deliveryViews.filter((d) => d.id !== id);
+    return this.deliveryViews.length < before;
+  }
   on<E extends keyof GatewayEvents>(event: E, listener: GatewayEvents[E]): void {
     this.events.on(event, listener);
   }

@@ -3,7 +3,7 @@ import type { ColorMode } from '../../core/capabilities.js';
 import { ScanError } from '../../core/errors.js';
 import type { SpooledPage } from '../spooled-page.js';
 import { pdfImageForPage } from './pdf-image.js';
-import { createPdfWriter, type PdfSummary } from './pdf-writer.js';
+import { createPdfWriter, type PdfInfo, type PdfSummary } from './pdf-writer.js';
 
 /** Points per inch: PDF user space units (ISO 32000-1 §8.3.2.3). */
 const POINTS_PER_INCH = 72;
@@ -23,11 +23,13 @@ export interface AssembleOptions {
   createdAt: Date;
   /** Folder for intermediate files (converted pages). */
   workDir: string;
+  /** Document information; Producer and date only when unset. */
+  info?: PdfInfo;
 }
 
 /** Writes `pages` (images, in order) as one PDF at `target`; removes the partial file on failure. */
 export async function assemblePdf(pages: readonly SpooledPage[], target: string, options: AssembleOptions): Promise<PdfSummary> {
-  const writer = await createPdfWriter(target, { producer: PDF_PRODUCER, createdAt: options.createdAt });
+  const writer = await createPdfWriter(target, options.info ?? { producer: PDF_PRODUCER, createdAt: options.createdAt });
   try {
     for (const page of pages) {
       const dpi = page.resolution ?? options.fallbackResolution;

@@ -14,6 +14,9 @@ import { BW_THRESHOLD } from './pdf-image.js';
 /** Image formats a page can be stored as. */
 export type ImageFormat = Exclude<DocumentFormat, 'pdf'>;
 
+/** Millimetres per inch: sharp takes TIFF resolution in pixels per mm. */
+const MM_PER_INCH = 25.4;
+
 /** JPEG quality for pages converted to JPEG files. */
 export const IMAGE_JPEG_QUALITY = 90;
 
@@ -43,7 +46,11 @@ export async function imageDocumentForPage(page: SpooledPage, format: ImageForma
 async function convertWithSharp(input: string, target: string, format: ImageFormat, colorMode: ColorMode, resolution: number | undefined): Promise<sharp.OutputInfo> {
   const meta = await sharp(input).metadata();
   let image = sharp(input);
-  if (resolution !== undefined && resolution > 0) image = image.withMetadata({ density: resolution });
+  const hasResolution = resolution !== undefined && resolution > 0;
+  // withMetadata would also convert the output back to an sRGB profile, which breaks 1-bit TIFFs;
+  // TIFF takes its resolution as xres/yres (pixels per mm) instead.
+  if (hasResolution && format !== 'tiff') image = image.withMetadata({ density: resolution });
+  const tiffResolution = hasResolution ? { xres: resolution / MM_PER_INCH, yres: resolution / MM_PER_INCH } : {};
   const grey = colorMode !== 'color' || meta.channels === 1 || meta.space === 'b-w';
   if (format === 'jpeg') image = image.flatten({ background: '#ffffff' });
   if (grey) image = image.toColourspace('b-w');
@@ -51,6 +58,6 @@ async function convertWithSharp(input: string, target: string, format: ImageForm
   if (format === 'jpeg') return image.jpeg({ quality: IMAGE_JPEG_QUALITY }).toFile(target);
   if (format === 'png') return image.png().toFile(target);
   // CCITT G4 is what fax and archive tools expect from bitonal TIFFs, and it is tiny.
-  if (colorMode === 'bw') return image.tiff({ compression: 'ccittfax4', bitdepth: 1 }).toFile(target);
-  return image.tiff({ compression: 'lzw' }).toFile(target);
+  if (colorMode === 'bw') return image.tiff({ compression: 'ccittfax4', bitdepth: 1, ...tiffResolution }).toFile(target);
+  return image.tiff({ compression: 'lzw', ...tiffResolution }).toFile(target);
 }

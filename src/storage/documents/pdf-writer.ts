@@ -61,8 +61,30 @@ export function pdfDate(date: Date): string {
   return `D:${iso.slice(0, 4)}${iso.slice(5, 7)}${iso.slice(8, 10)}${iso.slice(11, 13)}${iso.slice(14, 16)}${iso.slice(17, 19)}Z`;
 }
 
+/** Document information dictionary entries (§14.3.3). */
+export interface PdfInfo {
+  producer: string;
+  createdAt: Date;
+  title?: string;
+  author?: string;
+  subject?: string;
+  keywords?: string;
+  creator?: string;
+}
+
+/** Longest info string written: titles are short, and the trailer should stay small. */
+const MAX_INFO_CHARS = 1000;
+
+/** A PDF text string (§7.9.2.2): literal for printable ASCII, else UTF-16BE with BOM as hex. */
+export function pdfTextString(value: string): string {
+  const text = value.slice(0, MAX_INFO_CHARS);
+  if (/^[\x20-\x7e]*$/.test(text)) return `(${text.replace(/[()\\]/g, (c) => `\\${c}`)})`;
+  const utf16 = Buffer.from(text, 'utf16le').swap16();
+  return `<FEFF${utf16.toString('hex').toUpperCase()}>`;
+}
+
 /** Opens `path` (which must not exist) and writes the PDF header. */
-export async function createPdfWriter(path: string, info: { producer: string; createdAt: Date }): Promise<PdfWriter> {
+export async function createPdfWriter(path: string, info: PdfInfo): Promise<PdfWriter> {
   const file = await open(path, 'wx');
   const writer = new StreamingPdfWriter(path, file, info);
   await writer.writeRaw(Buffer.from(PDF_HEADER, 'latin1'));
@@ -78,7 +100,7 @@ class StreamingPdfWriter implements PdfWriter {
   constructor(
     private readonly path: string,
     private readonly file: FileHandle,
-    private readonly info: { producer: string; createdAt: Date },
+    private readonly info: PdfInfo,
   ) {}
 
   async writeRaw(bytes: Uint8Array): Promise<void> {
@@ -141,7 +163,15 @@ class StreamingPdfWriter implements PdfWriter {
     await this.object(PAGES, `<< /Type /Pages /Kids [${kids}] /Count ${this.pageObjects.length} >>`);
     await this.object(CATALOG, `<< /Type /Catalog /Pages ${PAGES} 0 R >>`);
     const date = pdfDate(this.info.createdAt);
-    await this.object(INFO, `<< /Producer (${this.info.producer.replace(/[()\\]/g, '')}) /CreationDate (${date}) /ModDate (${date}) >>`);
+    const entries: Array<[string, string | undefined]> = [
+      ['Title', this.info.title],
+      ['Author', this.info.author],
+      ['Subject', this.info.subject],
+      ['Keywords', this.info.keywords],
+      ['Creator', this.info.creator],
+    ];
+    const optional = entries.map(([key, value]) => (value ? ` /${key} ${pdfTextString(value)}` : '')).join('');
+    await this.object(INFO, `<< /Producer ${pdfTextString(this.info.producer)}${optional} /CreationDate (${date}) /ModDate (${date}) >>`);
     await this.writeTrailer();
     await this.file.sync();
     await this.file.close();

@@ -23,12 +23,12 @@ export function suffixedName(path: string, n: number): string {
 }
 
 /** Copies `source` to `finalPath` (or a `-N` variant if taken); returns the path actually used. The directory must exist. */
-export async function placeFileAtomically(source: string, finalPath: string, fileMode?: number): Promise<string> {
+export async function placeFileAtomically(source: string, finalPath: string, fileMode?: number, owner: FileOwner = {}): Promise<string> {
   const dir = dirname(finalPath);
   const temp = join(dir, `.${basename(finalPath)}.tmp-${randomBytes(6).toString('hex')}`);
   try {
     await copyFile(source, temp, constants.COPYFILE_EXCL);
-    await syncFile(temp, fileMode);
+    await syncFile(temp, fileMode, owner);
     const placed = await claimName(temp, finalPath);
     await syncDirectory(dir);
     return placed;
@@ -39,10 +39,18 @@ export async function placeFileAtomically(source: string, finalPath: string, fil
   }
 }
 
-/** Sets the mode and flushes the temp file to disk before it gets its name. */
-async function syncFile(path: string, fileMode: number | undefined): Promise<void> {
+/** Owner for stored files; -1 (unset) keeps the current one. */
+export interface FileOwner {
+  uid?: number | undefined;
+  gid?: number | undefined;
+}
+
+/** Sets owner and mode and flushes the temp file to disk before it gets its name. */
+async function syncFile(path: string, fileMode: number | undefined, owner: FileOwner): Promise<void> {
   const handle = await open(path, 'r+');
   try {
+    // chown before chmod: chown clears set-id bits, and the mode asked for should win.
+    if (owner.uid !== undefined || owner.gid !== undefined) await handle.chown(owner.uid ?? -1, owner.gid ?? -1);
     if (fileMode !== undefined) await handle.chmod(fileMode);
     await handle.sync();
   } finally {

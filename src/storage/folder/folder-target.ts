@@ -17,6 +17,9 @@ export interface FolderTargetOptions {
   filenameTemplate?: string;
   /** Mode of stored files (e.g. 0o640); the spool file's mode when unset. */
   fileMode?: number;
+  /** Owner and group of stored files (needs root or CAP_CHOWN); unchanged when unset. */
+  uid?: number;
+  gid?: number;
   logger: Logger;
 }
 
@@ -74,7 +77,7 @@ export function createFolderTarget(options: FolderTargetOptions): StorageTarget 
         ext: doc.extension,
       });
       const target = await prepareDirectory(relativeName);
-      const path = await placeFileAtomically(doc.path, target, options.fileMode);
+      const path = await placeFileAtomically(doc.path, target, options.fileMode, { uid: options.uid, gid: options.gid });
       logger.info({ path, pages: doc.pages, bytes: doc.bytes }, 'document stored');
       return [{ path, format: doc.format, bytes: doc.bytes, pages: doc.pages }];
     },

@@ -1,0 +1,89 @@
+/**
+ * Document assembly figures (issue #5): a 100-page 300 dpi A4 colour ADF batch pulled from the
+ * eSCL simulator over HTTP into the real storage API (spool page by page, then one PDF), in a
+ * child process so its peak RSS is its own. Two variants: JPEG pages assembled by the streaming
+ * PDF writer, and PDF pages from the device merged (qpdf when installed, else pdf-lib; what
+ * format=pdf gives when the device offers PDF). Prints batch seconds, assembly seconds, their ratio and peak RSS.
+ */
+import { fileURLToPath } from 'node:url';
+import { join, resolve } from 'node:path';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { request } from 'undici';
+import { pino } from 'pino';
+import { EsclSimulator } from '../test/sim/escl/index.js';
+import { createJobStorage } from '../src/storage/job-storage.js';
+import { createFolderTarget } from '../src/storage/folder/folder-target.js';
+import { report, spawnUntil, stopChild } from './lib.js';
+
+const REPO = resolve(import.meta.dirname, '..');
+const ADF_PAGES = Number(process.env.BENCH_DOCUMENT_PAGES ?? 100);
+/** argv[2] that makes this file run one measurement as a child process. */
+const CHILD_FLAG = '--documents-child';
+
+/** ScanSettings XML for an A4 300 dpi colour ADF batch in `mime`. */
+const a4Settings = (mime: string) => `<?xml version="1.0" encoding="UTF-8"?>
+<scan:ScanSettings xmlns:scan="http://schemas.hp.com/imaging/escl/2011/05/03" xmlns:pwg="http://www.pwg.org/schemas/2010/12/sm">
+<pwg:Version>2.0</pwg:Version><pwg:ScanRegions><pwg:ScanRegion><pwg:ContentRegionUnits>escl:ThreeHundredthsOfInches</pwg:ContentRegionUnits>
+<pwg:XOffset>0</pwg:XOffset><pwg:YOffset>0</pwg:YOffset><pwg:Width>2480</pwg:Width><pwg:Height>3508</pwg:Height></pwg:ScanRegion></pwg:ScanRegions>
+<pwg:InputSource>Feeder</pwg:InputSource><scan:ColorMode>RGB24</scan:ColorMode><pwg:DocumentFormat>${mime}</pwg:DocumentFormat>
+<scan:XResolution>300</scan:XResolution><scan:YResolution>300</scan:YResolution></scan:ScanSettings>`;
+
+/** Child: scan from `baseUrl` into a storage session, build one PDF; prints JSON figures. */
+async function child(baseUrl: string, mime: string): Promise<void> {
+  const data = await mkdtemp(join(tmpdir(), 'bench-documents-'));
+  try {
+    const storage = createJobStorage({ spoolFolder: join(data, 'spool'), logger: pino({ level: 'silent' }) });
+    const session = storage.begin({ jobId: 'bench', scannerId: 'bench', scannerName: 'Bench', settings: { source: 'adf', resolution: 300, color_mode: 'color', format: 'pdf', region: { x: 0, y: 0, width: 210, height: 297 } }, createdAt: new Date() });
+    const t0 = performance.now();
+    const created = await request(new URL('ScanJobs', baseUrl), { method: 'POST', body: a4Settings(mime), headers: { 'content-type': 'text/xml' } });
+    await created.body.dump();
+    const job = new URL(String(created.headers.location), baseUrl);
+    let pages = 0;
+    for (;;) {
+      const page = await request(`${job.href.replace(/\/$/, '')}/NextDocument`);
+      if (page.statusCode !== 200) {
+        await page.body.dump();
+        break;
+      }
+      pages += 1;
+      await session.addPage({ index: pages, data: page.body, resolution: 300 });
+    }
+    const t1 = performance.now();
+    const batchRssMiB = process.resourceUsage().maxRSS / 1024;
+    const result = await session.finishJob([createFolderTarget({ folder: join(data, 'out'), logger: pino({ level: 'silent' }) })]);
+    const t2 = performance.now();
+    console.log(JSON.stringify({ pages, documentPages: result.pages, bytes: result.stored[0]?.bytes, batchS: (t1 - t0) / 1000, assemblyS: (t2 - t1) / 1000, batchRssMiB, rssMiB: process.resourceUsage().maxRSS / 1024 }));
+  } finally {
+    await rm(data, { recursive: true, force: true });
+  }
+}
+
+/** Runs the document benchmarks and prints their rows. */
+export async function benchDocuments(): Promise<void> {
+  for (const [label, mime] of [
+    ['JPEG pages -> streamed PDF', 'image/jpeg'],
+    ['device PDF pages -> merged (qpdf)', 'application/pdf'],
+  ] as const) {
+    const sim = new EsclSimulator({ adfPages: ADF_PAGES });
+    await sim.start();
+    try {
+      sim.loadAdf(ADF_PAGES);
+      const run = await spawnUntil('node', ['--import', 'tsx', fileURLToPath(import.meta.url), CHILD_FLAG, sim.baseUrl, mime], { ready: /^\{/, timeoutMs: 1_800_000 });
+      const figures = JSON.parse(run.line) as { pages: number; documentPages: number; bytes: number; batchS: number; assemblyS: number; batchRssMiB: number; rssMiB: number };
+      await stopChild(run.child);
+      const name = `${ADF_PAGES} p 300 dpi A4 colour, ${label}`;
+      report(`${name}: batch`, figures.batchS, 's', `${figures.pages} pages received and spooled`);
+      report(`  assembly into one PDF`, figures.assemblyS, 's', `${figures.documentPages} pages, ${(figures.bytes / 1024 ** 2).toFixed(1)} MiB`);
+      report(`  assembly / batch time`, (100 * figures.assemblyS) / figures.batchS, '%');
+      report(`  peak RSS (storage process)`, figures.rssMiB, 'MiB', `${figures.batchRssMiB.toFixed(0)} MiB before assembly`);
+    } finally {
+      await sim.stop();
+    }
+  }
+  void REPO;
+}
+
+if (process.argv[2] === CHILD_FLAG && process.argv[1] === fileURLToPath(import.meta.url)) {
+  await child(process.argv[3] ?? '', process.argv[4] ?? 'image/jpeg');
+}

@@ -1,0 +1,221 @@
+/**
+ * Delivers documents to targets and loses none: a delivery that fails for a reason that may pass
+ * (server down) is kept in the on-disk outbox and retried with exponential backoff, also after a
+ * restart; one that cannot succeed as is (bad token, too big, disk full) is kept as `failed`
+ * until the operator retries or drops it.
+ */
+import { randomBytes } from 'node:crypto';
+import { ScanError } from '../../core/errors.js';
+import type { StoredFile } from '../../core/job.js';
+import type { Logger } from '../../core/logger.js';
+import type { DeliveryContext, OutputDocument, StorageTarget } from '../target.js';
+import { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js';
+import { isRetryable } from './delivery-error.js';
+import { Outbox, type OutboxRecord } from './outbox.js';
+
+/** Outcome of one document for one target, as a job event shows it. */
+export type DeliveryOutcome =
+  | { target: string; status: 'delivered'; stored: StoredFile[] }
+  | { target: string; status: 'spooled'; id: string; error: string; nextAttemptAt: string }
+  | { target: string; status: 'failed'; id?: string; error: string };
+
+/** A delivery waiting in the outbox, as `list()` shows it. */
+export interface PendingDelivery {
+  id: string;
+  target: string;
+  state: 'pending' | 'failed';
+  jobId: string;
+  scannerId: string;
+  pages: number;
+  bytes: number;
+  attempts: number;
+  lastError?: string;
+  nextAttemptAt?: string;
+  createdAt: string;
+}
+
+/** Options of the delivery queue. */
+export interface DeliveryQueueOptions {
+  /** The outbox folder, e.g. `<data>/spool/outbox`. */
+  folder: string;
+  /** Finds a configured target by name (records name their target; configs may change between runs). */
+  resolveTarget: (name: string) => StorageTarget | undefined;
+  logger: Logger;
+  backoff?: Partial<BackoffOptions>;
+  /** Called when a spooled delivery finally succeeds. */
+  onDelivered?: (delivery: PendingDelivery, stored: StoredFile[]) => void;
+  /** Called when a spooled delivery fails for good (and is kept as failed). */
+  onFailed?: (delivery: PendingDelivery, error: string) => void;
+}
+
+/** Message text of any thrown value. */
+const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+/** The public view of a record. */
+function viewOf(r: OutboxRecord): PendingDelivery {
+  return {
+    id: r.id,
+    target: r.target,
+    state: r.state,
+    jobId: r.context.jobId,
+    scannerId: r.context.scannerId,
+    pages: r.document.pages,
+    bytes: r.document.bytes,
+    attempts: r.attempts,
+    ...(r.lastError !== undefined ? { lastError: r.lastError } : {}),
+    ...(r.nextAttemptAt !== undefined ? { nextAttemptAt: r.nextAttemptAt } : {}),
+    createdAt: r.createdAt,
+  };
+}
+
+/** The delivery queue; one per gateway. */
+export class DeliveryQueue {
+  private readonly outbox: Outbox;
+  private readonly backoff: BackoffOptions;
+  private readonly records = new Map<string, OutboxRecord>();
+  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private readonly running = new Set<Promise<void>>();
+  /** Ids with an attempt under way: a retry request must not upload the same document twice at once. */
+  private readonly inFlight = new Set<string>();
+  private readonly logger: Logger;
+  private started = false;
+
+  constructor(private readonly options: DeliveryQueueOptions) {
+    this.logger = options.logger.child({ component: 'delivery' });
+    this.outbox = new Outbox(options.folder, this.logger);
+    this.backoff = { ...DEFAULT_BACKOFF, ...options.backoff };
+  }
+
+  /** Loads the outbox and schedules every pending delivery (due ones at once). */
+  async start(): Promise<void> {
+    if (this.started) return;
+    this.started = true;
+    for (const record of await this.outbox.load()) {
+      this.records.set(record.id, record);
+      if (record.state === 'pending') this.schedule(record);
+    }
+    if (this.records.size > 0) this.logger.info({ deliveries: this.records.size }, 'delivery outbox loaded');
+  }
+
+  /** Stops retrying and waits for attempts under way; records stay on disk for the next start. */
+  async stop(): Promise<void> {
+    this.started = false;
+    for (const timer of this.timers.values()) clearTimeout(timer);
+    this.timers.clear();
+    await Promise.allSettled([...this.running]);
+  }
+
+  /**
+   * Delivers `doc` to `target` now; on failure keeps a copy in the outbox (retried when retryable,
+   * kept as failed otherwise). Rejects only when even the outbox cannot take the document.
+   */
+  async submit(doc: OutputDocument, target: StorageTarget, ctx: DeliveryContext): Promise<DeliveryOutcome> {
+    let error: unknown;
+    try {
+      return { target: target.name, status: 'delivered', stored: await target.deliver(doc, ctx) };
+    } catch (e) {
+      error = e;
+    }
+    const retryable = isRetryable(error);
+    const now = new Date();
+    const record = await this.outbox.add(
+      {
+        id: `${now.getTime().toString(36)}-${randomBytes(5).toString('hex')}`,
+        target: target.name,
+        state: retryable ? 'pending' : 'failed',
+        attempts: 1,
+        lastError: messageOf(error),
+        ...(retryable ? { nextAttemptAt: new Date(now.getTime() + backoffDelay(1, this.backoff)).toISOString() } : {}),
+        createdAt: now.toISOString(),
+        context: { jobId: ctx.jobId, scannerId: ctx.scannerId, scannerName: ctx.scannerName, createdAt: ctx.createdAt.toISOString() },
+      },
+      doc,
+    );
+    this.records.set(record.id, record);
+    this.logger.warn({ id: record.id, target: target.name, job: ctx.jobId, retryable, err: error }, retryable ? 'delivery spooled for retry' : 'delivery failed; kept in the outbox');
+    if (!retryable) return { target: target.name, status: 'failed', id: record.id, error: messageOf(error) };
+    if (this.started) this.schedule(record);
+    return { target: target.name, status: 'spooled', id: record.id, error: messageOf(error), nextAttemptAt: record.nextAttemptAt ?? now.toISOString() };
+  }
+
+  /** Deliveries in the outbox, oldest first. */
+  list(): PendingDelivery[] {
+    return [...this.records.values()].map(viewOf).sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
+  }
+
+  /** Removes a delivery and its document copy; throws ScanError('NotFound') for an unknown id. */
+  async drop(id: string): Promise<void> {
+    const record = this.require(id);
+    clearTimeout(this.timers.get(id));
+    this.timers.delete(id);
+    this.records.delete(id);
+    await this.outbox.remove(record);
+    this.logger.info({ id, target: record.target, job: record.context.jobId }, 'delivery dropped by the operator');
+  }
+
+  /** Tries a delivery again now (also a failed one, e.g. after fixing a token). */
+  async retry(id: string): Promise<void> {
+    const record = this.require(id);
+    clearTimeout(this.timers.get(id));
+    this.timers.delete(id);
+    if (record.state === 'failed') record.state = 'pending';
+    await this.track(this.attempt(record));
+  }
+
+  private require(id: string): OutboxRecord {
+    const record = this.records.get(id);
+    if (record === undefined) throw new ScanError('NotFound', `no delivery ${id} in the outbox`);
+    return record;
+  }
+
+  /** Arms the timer of a pending record for its next attempt. */
+  private schedule(record: OutboxRecord): void {
+    if (!this.started || this.timers.has(record.id)) return;
+    const due = record.nextAttemptAt === undefined ? 0 : Date.parse(record.nextAttemptAt) - Date.now();
+    const timer = setTimeout(() => {
+      this.timers.delete(record.id);
+      void this.track(this.attempt(record));
+    }, Math.max(0, Number.isFinite(due) ? due : 0));
+    timer.unref();
+    this.timers.set(record.id, timer);
+  }
+
+  private track(work: Promise<void>): Promise<void> {
+    this.running.add(work);
+    return work.finally(() => this.running.delete(work));
+  }
+
+  /** One retry of a record; never rejects. */
+  private async attempt(record: OutboxRecord): Promise<void> {
+    if (!this.records.has(record.id) || this.inFlight.has(record.id)) return;
+    this.inFlight.add(record.id);
+    try {
+      await this.attemptOnce(record);
+    } finally {
+      this.inFlight.delete(record.id);
+    }
+  }
+
+  private async attemptOnce(record: OutboxRecord): Promise<void> {
+    const target = this.options.resolveTarget(record.target);
+    record.attempts += 1;
+    try {
+      if (target === undefined) throw new ScanError('NotFound', `target "${record.target}" is no longer configured`);
+      const stored = await target.deliver(this.outbox.document(record), Outbox.context(record));
+      this.records.delete(record.id);
+      await this.outbox.remove(record);
+      this.logger.info({ id: record.id, target: record.target, job: record.context.jobId, attempts: record.attempts }, 'spooled delivery delivered');
+      this.options.onDelivered?.(viewOf(record), stored);
+    } catch (error) {
+      if (!this.records.has(record.id)) return; // dropped while the attempt ran
+      const retryable = isRetryable(error);
+      record.lastError = messageOf(error);
+      record.state = retryable ? 'pending' : 'failed';
+      record.nextAttemptAt = retryable ? new Date(Date.now() + backoffDelay(record.attempts, this.backoff)).toISOString() : undefined;
+      await this.outbox.save(record).catch((e: unknown) => this.logger.error({ id: record.id, err: e }, 'cannot update delivery record'));
+      this.logger.warn({ id: record.id, target: record.target, attempts: record.attempts, next: record.nextAttemptAt, err: error }, 'delivery attempt failed');
+      if (retryable) this.schedule(record);
+      else this.options.onFailed?.(viewOf(record), record.lastError);
+    }
+  }
+}

@@ -1,0 +1,127 @@
+/**
+ * Profiles and job history end to end: the real gateway process, a real Mosquitto and the
+ * eSCL simulator. A `{"profile":"photo"}` command scans with the profile's settings adapted to
+ * the device (reported in the job event), a `refuse` profile fails clearly, and the job history
+ * is readable through `bridge/request/history`, also after a restart.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startMosquitto, type MosquittoBroker } from '../helpers/mosquitto.js';
+import { connectProbe, type MqttProbe } from '../helpers/mqtt-probe.js';
+import { EsclSimulator } from '../sim/escl/index.js';
+import { startGateway, type GatewayProcess } from './gateway-process.js';
+
+const SCANNER = 'sim';
+const JOB_WAIT_MS = 60_000;
+const PROFILES = {
+  // The simulator offers 75/150/300/600/1200 dpi, colour and gray, platen and a simplex ADF.
+  photo: { source: 'platen', resolution: 100, color_mode: 'bw', format: 'jpeg', page_size: 'a6' },
+  document: { source: 'adf_duplex', resolution: 75, color_mode: 'gray', format: 'pdf' },
+  strict: { source: 'platen', color_mode: 'bw', adapt: 'refuse' },
+};
+
+let broker: MosquittoBroker;
+let sim: EsclSimulator;
+let gateway: GatewayProcess | undefined;
+let probe: MqttProbe;
+let dataFolder: string;
+
+async function startTheGateway(): Promise<GatewayProcess> {
+  const started = await startGateway({
+    SCAN2MQTT_MQTT_URL: broker.url,
+    SCAN2MQTT_DATA_FOLDER: dataFolder,
+    SCAN2MQTT_DISCOVERY_MDNS: 'false',
+    SCAN2MQTT_POLLING_IDLE_S: '1',
+    SCAN2MQTT_PROFILES: JSON.stringify(PROFILES),
+    SCAN2MQTT_DEVICES: JSON.stringify([{ name: 'Simulated AirSane', protocol: 'escl', url: sim.baseUrl, friendly_name: SCANNER }]),
+  });
+  // The stopped gateway left `offline` retained; `online` means the new one has subscribed to requests.
+  await probe.waitFor('scan2mqtt/bridge/state', (m) => m.text().includes('"online"'), 30_000);
+  await probe.waitFor(`scan2mqtt/${SCANNER}/availability`, (m) => m.text() === 'online', 30_000);
+  return started;
+}
+
+async function scan(command: object) {
+  const jobs = await probe.collect(`scan2mqtt/${SCANNER}/job`);
+  await probe.publish(`scan2mqtt/${SCANNER}/scan`, JSON.stringify(command));
+  const final = await jobs.next((m) => ['done', 'failed', 'cancelled'].includes(JSON.parse(m.text()).state), JOB_WAIT_MS);
+  await jobs.stop();
+  return JSON.parse(final.text());
+}
+
+let transactions = 0;
+async function bridgeRequest(action: string, body: object) {
+  const transaction = `t${++transactions}`;
+  const responses = await probe.collect(`scan2mqtt/bridge/response/${action}`);
+  await probe.publish(`scan2mqtt/bridge/request/${action}`, JSON.stringify({ ...body, transaction }));
+  const response = await responses.next((m) => JSON.parse(m.text()).transaction === transaction, 10_000);
+  await responses.stop();
+  return JSON.parse(response.text());
+}
+
+beforeAll(async () => {
+  dataFolder = await mkdtemp(join(tmpdir(), 'scan2mqtt-profiles-'));
+  broker = await startMosquitto();
+  sim = new EsclSimulator({ adfPages: 2 });
+  await sim.start();
+  probe = await connectProbe(broker.url);
+  gateway = await startTheGateway();
+}, 90_000);
+
+afterAll(async () => {
+  await probe?.close();
+  await gateway?.stop();
+  await sim?.stop();
+  await broker?.stop();
+  if (dataFolder) await rm(dataFolder, { recursive: true, force: true });
+});
+
+describe('profiles and job history end to end', () => {
+  it('scans with a profile chosen by command, adapting what the device cannot do', async () => {
+    const final = await scan({ profile: 'photo', id: 'photo-1' });
+    expect(final.state, JSON.stringify(final.error)).toBe('done');
+    expect(final.adapted).toEqual(['resolution 100 -> 75', 'color_mode bw -> gray']);
+    expect(final.settings).toMatchObject({ source: 'platen', resolution: 75, color_mode: 'gray', format: 'jpeg', region: { width: 105, height: 148 } });
+    const meta = await sharp(final.files[0]).metadata();
+    expect(meta.format).toBe('jpeg');
+    // A6 at 75 dpi: 105 x 148 mm.
+    expect(meta.width).toBeCloseTo(310, -1);
+  });
+
+  it('adapts a duplex profile to the simplex feeder', async () => {
+    sim.loadAdf(2);
+    const final = await scan({ profile: 'document' });
+    expect(final.state, JSON.stringify(final.error)).toBe('done');
+    expect(final.adapted).toEqual(['source adf_duplex -> adf']);
+    expect(final.pages).toBe(2);
+  });
+
+  it('refuses a profile with adapt: refuse, saying what would have to change', async () => {
+    const final = await scan({ profile: 'strict' });
+    expect(final.state).toBe('failed');
+    expect(final.error.message).toMatch(/profile "strict" does not fit this scanner \(adapt: refuse\): color_mode bw -> gray/);
+  });
+
+  it('answers bridge/request/history, newest first, filtered and limited', async () => {
+    const response = await bridgeRequest('history', { scanner: SCANNER, limit: 5 });
+    expect(response.status).toBe('ok');
+    const jobs = response.data.jobs;
+    expect(jobs.map((j: { profile: string }) => j.profile)).toEqual(['document', 'photo']);
+    expect(jobs[1]).toMatchObject({ id: 'photo-1', state: 'done', scanner: SCANNER, adapted: ['resolution 100 -> 75', 'color_mode bw -> gray'], target_names: [] });
+    expect(jobs[1].targets).toEqual([expect.objectContaining({ status: 'delivered' })]);
+    expect(jobs[1].files).toHaveLength(1);
+    expect((await bridgeRequest('history', { limit: 0 })).status).toBe('error');
+  });
+
+  it('keeps the history across a restart', async () => {
+    expect(await gateway!.stop()).toBe(0);
+    gateway = await startTheGateway();
+    const response = await bridgeRequest('history', { limit: 1 });
+    expect(response.data.jobs).toEqual([expect.objectContaining({ profile: 'document', state: 'done', pages: 2 })]);
+    const deliveries = await bridgeRequest('deliveries', {});
+    expect(deliveries).toMatchObject({ status: 'ok', data: { deliveries: [] } });
+  });
+});
