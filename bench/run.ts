@@ -1,7 +1,10 @@
 /** `npm run bench`: runs every benchmark and prints its figures. Traffic stays on loopback. */
+import { benchDocuments } from './documents.js';
 import { benchEscl } from './escl.js';
+import { benchHomeAssistant } from './homeassistant.js';
+import { benchSane } from './sane.js';
 
-const benches: [string, () => Promise<void>][] = [['eSCL', benchEscl]];
+const benches: [string, () => Promise<void>][] = [['eSCL', benchEscl], ['SANE', benchSane], ['homeassistant', benchHomeAssistant], ['documents', benchDocuments]];
 const only = process.argv[2];
 
 console.log(`scan2mqtt benchmarks — node ${process.version}, ${new Date().toISOString()}`);

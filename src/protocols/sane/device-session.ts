@@ -31,8 +31,12 @@ export interface DeviceSessionOptions {
   label: string;
 }
 
-/** Errors after which the control connection's state is unknown. */
-const BROKEN_CONNECTION_CODES: readonly string[] = ['ProtocolError', 'Timeout', 'DeviceOffline'];
+/**
+ * Errors after which the control connection's state is unknown. A cancel mid-page too:
+ * saned 1.2.1 may close the connection a while after CANCEL when the client has already
+ * hung up the data port, so the next operation would land on a dying connection.
+ */
+const BROKEN_CONNECTION_CODES: readonly string[] = ['ProtocolError', 'Timeout', 'DeviceOffline', 'Cancelled'];
 
 /** Exclusive use of an open device. */
 export interface DeviceLease {
@@ -80,6 +84,11 @@ export class DeviceSession {
   /** True while some operation holds the device. */
   get inUse(): boolean {
     return this.holders > 0;
+  }
+
+  /** True while the device is open (in use, or waiting for its idle close). */
+  get isOpen(): boolean {
+    return this.open !== undefined && !this.open.conn.isClosed;
   }
 
   /** Runs `work` with the device open and exclusively held; a broken connection is dropped. */
@@ -161,19 +170,26 @@ export class DeviceSession {
     }
   }
 
+  /**
+   * Closes the device once the current holders are done, unless another operation
+   * queued meanwhile. Used after a short read, so the device is not left locked.
+   */
+  closeWhenIdle(): Promise<void> {
+    clearTimeout(this.idleTimer);
+    // Through the lock, so an operation that starts meanwhile is not cut off.
+    const previous = this.lock;
+    let release!: () => void;
+    this.lock = new Promise<void>((resolve) => (release = resolve));
+    return previous
+      .then(() => (this.holders === 0 ? this.close() : undefined))
+      .catch(() => undefined)
+      .finally(release);
+  }
+
   private scheduleIdleClose(): void {
     clearTimeout(this.idleTimer);
     if (!this.open) return;
-    this.idleTimer = setTimeout(() => {
-      // Through the lock, so an operation that starts meanwhile is not cut off.
-      const previous = this.lock;
-      let release!: () => void;
-      this.lock = new Promise<void>((resolve) => (release = resolve));
-      void previous
-        .then(() => (this.holders === 0 ? this.close() : undefined))
-        .catch(() => undefined)
-        .finally(release);
-    }, this.options.idleCloseMs);
+    this.idleTimer = setTimeout(() => void this.closeWhenIdle(), this.options.idleCloseMs);
     this.idleTimer.unref();
   }
 }

@@ -1,7 +1,9 @@
 /**
- * The SANE ScannerDriver: a saned device as a scan2mqtt scanner. It keeps the
- * device open between operations (descriptor cache) and closes it after a short
- * idle time, because an open SANE device locks out every other client.
+ * The SANE ScannerDriver: a saned device as a scan2mqtt scanner. An open SANE
+ * device locks out every other client, so it is opened only to read capabilities or
+ * a sensor (closed right after) and to scan (kept open a short idle time afterwards,
+ * which keeps the descriptor cache for a following scan); idle polls only ask saned
+ * whether it still exports the device.
  */
 import { ScanError } from '../../core/errors.js';
 import type { DeviceCredentials } from '../../core/device.js';
@@ -14,6 +16,7 @@ import { NO_TRACE, type ProtocolTracer } from '../../core/trace.js';
 import { DEFAULT_SANE_TIMEOUTS, SaneControlConnection, type SaneTimeouts } from './control-connection.js';
 import { DEFAULT_IDLE_CLOSE_MS, DeviceSession, type OpenDevice } from './device-session.js';
 import type { PreferredDepth } from './from-domain.js';
+import type { SaneOptionDescriptor } from './descriptors.js';
 import type { SaneDevice } from './messages.js';
 import { runSaneScan } from './scan-job.js';
 import { buttonOptions, capabilitiesFromDescriptors } from './to-domain.js';
@@ -49,6 +52,8 @@ class SaneDriver implements ScannerDriver {
   private readonly session: DeviceSession;
   private readonly timeouts: SaneTimeouts;
   private capabilities: ScannerCapabilities | undefined;
+  /** Name of the paper-in-feeder sensor option, learnt with the capabilities. */
+  private adfSensor: string | undefined;
   private scanning = false;
 
   constructor(private readonly options: SaneDriverOptions) {
@@ -62,35 +67,40 @@ class SaneDriver implements ScannerDriver {
 
   async getCapabilities(): Promise<ScannerCapabilities> {
     if (this.capabilities) return this.capabilities;
-    const caps = await this.session.use(async (device) => {
+    const caps = await this.briefly(async (device) => {
       const listed = (await device.conn.getDevices().catch(() => [])).find((d) => d.name === this.options.device);
+      this.adfSensor = findAdfSensor(device.descriptors)?.name;
       return capabilitiesFromDescriptors(device.descriptors, { vendor: listed?.vendor, model: listed?.model });
     });
     this.capabilities = caps;
     return caps;
   }
 
+  /**
+   * Idle polls must not lock the device (an open SANE device is exclusive): without an
+   * ADF sensor to read, the device being listed by saned is the status (INIT, GET_DEVICES,
+   * EXIT); with one, the device is opened for the read and closed right after.
+   */
   async getStatus(): Promise<ScannerStatus> {
     if (this.scanning) return { state: 'processing', adf: null };
-    try {
-      return await this.session.use(async (device) => ({ state: 'idle' as const, adf: await readAdfSensor(device) }));
-    } catch (err) {
-      // Someone else has the device open: it is working, not broken.
-      if (err instanceof ScanError && err.code === 'DeviceBusy') return { state: 'processing', adf: null };
-      throw err;
-    }
+    // Open anyway (a scan just ended, idle close pending): reading costs no extra lock.
+    if (this.session.isOpen) return this.readStatus(() => this.session.use(async (device) => this.idleWith(device)));
+    if (this.adfSensor !== undefined) return this.readStatus(() => this.briefly(async (device) => this.idleWith(device)));
+    await this.checkListed();
+    return { state: 'idle', adf: null };
   }
 
   async readButtons(): Promise<Record<string, boolean>> {
     if (this.scanning) throw new ScanError('DeviceBusy', 'buttons cannot be read during a scan');
-    return this.session.use(async (device) => {
+    const read = async (device: OpenDevice) => {
       const pressed: Record<string, boolean> = {};
       for (const option of buttonOptions(device.descriptors)) {
         const value = await device.read(option);
         pressed[option.name] = Array.isArray(value) && (value[0] ?? 0) !== 0;
       }
       return pressed;
-    });
+    };
+    return this.session.isOpen ? this.session.use(read) : this.briefly(read);
   }
 
   async *scan(settings: ScanSettings, signal: AbortSignal): AsyncIterable<ScannedPage> {
@@ -103,6 +113,9 @@ class SaneDriver implements ScannerDriver {
       lease.failed(err);
       throw err;
     } finally {
+      // Also when the consumer stopped iterating on a failed page stream: a cancelled
+      // job leaves the connection in an unknown state (see device-session.ts).
+      if (signal.aborted) lease.failed(new ScanError('Cancelled', 'scan cancelled'));
       this.scanning = false;
       lease.release();
     }
@@ -111,11 +124,47 @@ class SaneDriver implements ScannerDriver {
   async close(): Promise<void> {
     await this.session.close();
   }
+
+  /** Runs `work` on the open device and closes it right after, unless a scan holds it. */
+  private async briefly<T>(work: (device: OpenDevice) => Promise<T>): Promise<T> {
+    try {
+      return await this.session.use(work);
+    } finally {
+      if (!this.scanning) await this.session.closeWhenIdle();
+    }
+  }
+
+  private async idleWith(device: OpenDevice): Promise<ScannerStatus> {
+    const sensor = findAdfSensor(device.descriptors);
+    return { state: 'idle', adf: sensor ? await readSensor(device, sensor) : null };
+  }
+
+  private async readStatus(read: () => Promise<ScannerStatus>): Promise<ScannerStatus> {
+    try {
+      return await read();
+    } catch (err) {
+      // Someone else has the device open: it is working, not broken.
+      if (err instanceof ScanError && err.code === 'DeviceBusy') return { state: 'processing', adf: null };
+      throw err;
+    }
+  }
+
+  /** The host answers and still exports the device; DeviceOffline otherwise. */
+  private async checkListed(): Promise<void> {
+    const { host, port, device, credentials, logger, tracer } = this.options;
+    const devices = await listSaneDevices({
+      host, port, logger, timeoutMs: this.timeouts.replyMs, connectTimeoutMs: this.timeouts.connectMs,
+      ...(credentials && { credentials }), ...(tracer && { tracer }), label: this.options.deviceLabel,
+    });
+    if (!devices.some((d) => d.name === device)) throw new ScanError('DeviceOffline', `saned at ${host}:${port} no longer exports ${device}`);
+  }
 }
 
-async function readAdfSensor(device: OpenDevice): Promise<AdfState | null> {
-  const sensor = buttonOptions(device.descriptors).find((o) => ADF_SENSOR.test(o.name));
-  if (!sensor) return null;
+function findAdfSensor(descriptors: readonly SaneOptionDescriptor[]): SaneOptionDescriptor | undefined {
+  return buttonOptions(descriptors).find((o) => ADF_SENSOR.test(o.name));
+}
+
+async function readSensor(device: OpenDevice, sensor: SaneOptionDescriptor): Promise<AdfState> {
   const value = await device.read(sensor);
   return Array.isArray(value) && (value[0] ?? 0) !== 0 ? 'loaded' : 'empty';
 }
@@ -126,17 +175,22 @@ export interface ListSaneDevicesOptions {
   port: number;
   credentials?: DeviceCredentials;
   logger: Logger;
+  /** Reply deadline (and connect deadline unless `connectTimeoutMs` is given). */
   timeoutMs?: number;
+  connectTimeoutMs?: number;
   tracer?: ProtocolTracer;
+  /** Label in errors and traces; `host:port` by default. */
+  label?: string;
 }
 
 /** Asks a saned host which devices it exports (INIT, GET_DEVICES, EXIT). */
 export async function listSaneDevices(options: ListSaneDevicesOptions): Promise<SaneDevice[]> {
   const t = options.timeoutMs ?? DEFAULT_SANE_TIMEOUTS.replyMs;
-  const timeouts: SaneTimeouts = { ...DEFAULT_SANE_TIMEOUTS, connectMs: Math.min(t, DEFAULT_SANE_TIMEOUTS.connectMs), replyMs: t };
+  const connectMs = options.connectTimeoutMs ?? Math.min(t, DEFAULT_SANE_TIMEOUTS.connectMs);
+  const timeouts: SaneTimeouts = { ...DEFAULT_SANE_TIMEOUTS, connectMs, replyMs: t };
   const conn = await SaneControlConnection.open({
     host: options.host, port: options.port, credentials: options.credentials, timeouts,
-    tracer: options.tracer ?? NO_TRACE, device: `${options.host}:${options.port}`,
+    tracer: options.tracer ?? NO_TRACE, device: options.label ?? `${options.host}:${options.port}`,
   });
   try {
     return await conn.getDevices();

@@ -1,11 +1,14 @@
 /**
- * Raw normalised pixels → an encoded page stream, with sharp. 8-bit pages stream
- * into sharp as they arrive; 16-bit pages go through a Uint16Array because sharp
- * only takes 16-bit raw input from typed arrays.
+ * Raw normalised pixels → an encoded page stream. 8-bit JPEG and PNG pages are encoded
+ * while they arrive (jpeg-strips.ts, png-rows.ts), so a page is never whole in memory;
+ * TIFF pages stream into sharp (which buffers them); 16-bit pages go through a
+ * Uint16Array because sharp only takes 16-bit raw input from typed arrays.
  */
 import { Readable } from 'node:stream';
 import sharp from 'sharp';
 import type { ColorMode, DocumentFormat } from '../../core/capabilities.js';
+import { encodeJpegInStrips } from './jpeg-strips.js';
+import { encodePngRows } from './png-rows.js';
 
 /** JPEG quality of encoded pages; scans of text stay legible at this level. */
 export const JPEG_QUALITY = 90;
@@ -45,6 +48,8 @@ function applyEncoding(img: sharp.Sharp, shape: RawPageShape, encoding: PageEnco
 /** Encodes raw pixels streamed from `raw`; the returned stream errors if `raw` does. */
 export function encodeRawPage(raw: Readable, shape: RawPageShape, encoding: PageEncoding): Readable {
   if (shape.sampleBytes === 2) return Readable.from(encodeSixteenBit(raw, shape, encoding));
+  if (encoding === 'jpeg') return Readable.from(encodeJpegInStrips(raw, shape, JPEG_QUALITY), { objectMode: false });
+  if (encoding === 'png') return Readable.from(encodePngRows(raw, shape), { objectMode: false });
   const encoder = applyEncoding(sharp({ raw: { width: shape.width, height: shape.height, channels: shape.channels } }), shape, encoding);
   raw.once('error', (err) => encoder.destroy(err));
   return raw.pipe(encoder);

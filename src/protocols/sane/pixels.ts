@@ -30,6 +30,11 @@ export function outputLineBytes(layout: FrameLayout): number {
   return layout.pixelsPerLine * frameChannels(layout.format) * outputSampleBytes(layout.depth);
 }
 
+/** True when the frame's bytes already are normalised lines (8-bit, no line padding): no per-line work. */
+export function isNormalisedAlready(layout: FrameLayout): boolean {
+  return layout.depth === 8 && layout.bytesPerLine === outputLineBytes(layout);
+}
+
 /** Checks a layout before any buffer is sized from it. */
 export function checkLayout(layout: FrameLayout): void {
   const { depth, pixelsPerLine, bytesPerLine, format } = layout;
@@ -81,7 +86,9 @@ export class LineNormaliser {
     const { depth, pixelsPerLine, format, byteOrder } = this.layout;
     const samples = pixelsPerLine * frameChannels(format);
     if (depth === 1) return unpackLineArt(line, pixelsPerLine);
-    if (depth === 8) return Buffer.from(line.subarray(0, samples));
+    // A slice of a received chunk can be handed on as is (the socket never reuses it); the
+    // partial-line buffer is reused, so lines completed there are copied.
+    if (depth === 8) return line === this.partial ? Buffer.from(line.subarray(0, samples)) : line.subarray(0, samples);
     const out = Buffer.from(line.subarray(0, samples * 2));
     if (byteOrder === SANE_BYTE_ORDER_BIG) out.swap16();
     return out;

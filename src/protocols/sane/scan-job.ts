@@ -17,8 +17,11 @@ import { settingsToWrites, type PreferredDepth } from './from-domain.js';
 import type { SaneParameters, StartReply } from './messages.js';
 import { encodeRawPage, mimeTypeOf, pageEncodingFor, type PageEncoding, type RawPageShape } from './page-encoder.js';
 import { interleavePlanes, PageSpool } from './page-spool.js';
-import { LineNormaliser, outputLineBytes, outputSampleBytes, type FrameLayout } from './pixels.js';
+import { isNormalisedAlready, LineNormaliser, outputLineBytes, outputSampleBytes, type FrameLayout } from './pixels.js';
 import { errorForStatus, expectGood } from './sane-status.js';
+
+/** Received chunks (each up to a socket read, ~64 KiB) buffered between the data port and the encoder. */
+const RAW_CHUNKS_BUFFERED = 32;
 
 /** What a scan job needs besides the open device. */
 export interface ScanJobOptions {
@@ -115,9 +118,11 @@ class SaneScanJob {
     const layout = this.layoutOf(params, start);
     const normaliser = new LineNormaliser(layout);
     const shape = shapeOf(layout, params.lines);
-    const raw = new PassThrough();
+    // Object mode, so the encoder reads the chunks as written: a byte-mode reader would
+    // concatenate whatever is buffered into one new buffer on every read.
+    const raw = new PassThrough({ objectMode: true, highWaterMark: RAW_CHUNKS_BUFFERED });
     const data = encodeRawPage(raw, shape, this.encoding);
-    const done = this.pump(source, normaliser, raw, params.lines, outputLineBytes(layout)).catch((err: unknown) => {
+    const done = this.pump(source, normaliser, raw, params.lines, outputLineBytes(layout), isNormalisedAlready(layout)).catch((err: unknown) => {
       const error = this.signal.aborted ? new ScanError('Cancelled', 'scan cancelled', { cause: err }) : err;
       raw.destroy(error as Error);
       data.destroy(error as Error);
@@ -127,15 +132,8 @@ class SaneScanJob {
     return { page: this.pageOf(index, data, shape), done };
   }
 
-  private async pump(source: ImageDataConnection, normaliser: LineNormaliser, raw: PassThrough, lines: number, lineBytes: number): Promise<void> {
-    let written = 0;
-    for await (const chunk of source.chunks()) {
-      for (const line of normaliser.push(chunk)) {
-        if (written >= lines) continue;
-        written++;
-        if (!raw.write(line)) await once(raw, 'drain');
-      }
-    }
+  private async pump(source: ImageDataConnection, normaliser: LineNormaliser, raw: PassThrough, lines: number, lineBytes: number, plain: boolean): Promise<void> {
+    let written = plain ? await pumpBytes(source, raw, lines, lineBytes) : await pumpLines(source, normaliser, raw, lines);
     // A backend that delivers fewer lines than announced gets white lines, so the encoder still sees its full size.
     if (written < lines) this.options.logger.warn({ announced: lines, received: written }, 'page shorter than announced; padded');
     for (; written < lines; written++) raw.write(Buffer.alloc(lineBytes, 0xff));
@@ -198,6 +196,33 @@ class SaneScanJob {
     const shape = shapeOf(layout, lines);
     return this.pageOf(index, encodeRawPage(raw, shape, this.encoding), shape);
   }
+}
+
+/** Received bytes are already output lines: passes them on up to the announced size; returns the lines written. */
+async function pumpBytes(source: ImageDataConnection, raw: PassThrough, lines: number, lineBytes: number): Promise<number> {
+  let bytes = 0;
+  for await (const chunk of source.chunks()) {
+    const part = chunk.subarray(0, Math.max(0, lines * lineBytes - bytes));
+    bytes += part.length;
+    if (part.length > 0 && !raw.write(part)) await once(raw, 'drain');
+  }
+  const partial = bytes % lineBytes;
+  // A cut-off last line is completed in white, like missing lines.
+  if (partial > 0) raw.write(Buffer.alloc(lineBytes - partial, 0xff));
+  return Math.ceil(bytes / lineBytes);
+}
+
+/** Normalises lines (depth 1 and 16, padded lines) and passes them on; returns the lines written. */
+async function pumpLines(source: ImageDataConnection, normaliser: LineNormaliser, raw: PassThrough, lines: number): Promise<number> {
+  let written = 0;
+  for await (const chunk of source.chunks()) {
+    const complete = normaliser.push(chunk).slice(0, Math.max(0, lines - written));
+    if (complete.length === 0) continue;
+    written += complete.length;
+    // One write per received chunk: thousands of one-line stream writes cost more than a copy.
+    if (!raw.write(complete.length === 1 ? complete[0] : Buffer.concat(complete))) await once(raw, 'drain');
+  }
+  return written;
 }
 
 /**

@@ -49,6 +49,10 @@ async function errorOf(work: Promise<unknown>): Promise<ScanError> {
 }
 
 const list = (f: FakeSaned) => listSaneDevices({ host: f.host, port: f.port, logger: silentLogger, timeoutMs: 300 });
+/** Waits until `done()` holds (the fake parses requests asynchronously). */
+async function until(done: () => boolean): Promise<void> {
+  while (!done()) await new Promise((r) => setTimeout(r, 10));
+}
 const driverFor = (f: FakeSaned) => {
   const d = createSaneDriver({ host: f.host, port: f.port, device: 'fake:0', logger: silentLogger, deviceLabel: 'fake', timeouts: SHORT, idleCloseMs: 50 });
   cleanup.push(() => d.close());
@@ -137,17 +141,42 @@ describe('hostile saned replies', () => {
     expect((await errorOf(scanGray(f))).code).toBe('DeviceOffline');
   });
 
-  it('fetches descriptors once while open, and closes the device when idle', async () => {
+  it('opens the device only to read capabilities and to scan, never for an idle poll', async () => {
     const d = await dataPort(dataStream([Buffer.alloc(8, 1)], 5));
     const f = await fake(scanningDevice(() => d.port));
     const driver = createSaneDriver({ host: f.host, port: f.port, device: 'fake:0', logger: silentLogger, deviceLabel: 'fake', timeouts: SHORT, idleCloseMs: 100 });
     cleanup.push(() => driver.close());
+    const rpcs = () => f.requests.map((r) => r.rpc);
+    await driver.getCapabilities();
+    // Capabilities: read once, and the device is closed before the call returns.
+    expect(rpcs().filter((r) => r !== RPC.GET_DEVICES && r !== RPC.INIT)).toEqual([RPC.OPEN, RPC.GET_OPTION_DESCRIPTORS, RPC.CLOSE]);
+    const exits = (n: number) => until(() => rpcs().filter((r) => r === RPC.EXIT).length >= n);
+    await exits(1);
+    const before = f.requests.length;
+    expect(await driver.getStatus()).toEqual({ state: 'idle', adf: null });
+    expect(await driver.getStatus()).toEqual({ state: 'idle', adf: null });
+    await exits(3);
+    expect(rpcs().slice(before)).toEqual([RPC.INIT, RPC.GET_DEVICES, RPC.EXIT, RPC.INIT, RPC.GET_DEVICES, RPC.EXIT]);
+    await scanAll(driver.scan(smallScan({ color_mode: 'gray' }), new AbortController().signal));
+    await scanAll(driver.scan(smallScan({ color_mode: 'gray' }), new AbortController().signal));
+    // Two scans in a row share one open device and one descriptor fetch.
+    expect(rpcs().slice(before).filter((r) => r === RPC.OPEN || r === RPC.GET_OPTION_DESCRIPTORS)).toEqual([RPC.OPEN, RPC.GET_OPTION_DESCRIPTORS]);
+    await exits(4);
+    expect(rpcs().slice(-2)).toEqual([RPC.CLOSE, RPC.EXIT]);
+  });
+
+  it('reports a device saned no longer exports as offline, saying so', async () => {
+    const d = await dataPort(dataStream([Buffer.alloc(8, 1)], 5));
+    const base = scanningDevice(() => d.port);
+    let listed = true;
+    const f = await fake((req, s) => (req.rpc === RPC.GET_DEVICES && !listed ? new WireWriter().word(0).word(1).word(1).toBuffer() : base(req, s)));
+    const driver = driverFor(f);
     await driver.getCapabilities();
     expect(await driver.getStatus()).toEqual({ state: 'idle', adf: null });
-    await scanAll(driver.scan(smallScan({ color_mode: 'gray' }), new AbortController().signal));
-    expect(f.requests.filter((r) => r.rpc === RPC.GET_OPTION_DESCRIPTORS)).toHaveLength(1);
-    while (!f.requests.some((r) => r.rpc === RPC.EXIT)) await new Promise((r) => setTimeout(r, 10));
-    expect(f.requests.slice(-2).map((r) => r.rpc)).toEqual([RPC.CLOSE, RPC.EXIT]);
+    listed = false;
+    const err = await errorOf(driver.getStatus());
+    expect(err.code).toBe('DeviceOffline');
+    expect(err.message).toMatch(/no longer exports fake:0/);
   });
 
   it('maps START statuses to typed errors', async () => {

@@ -96,6 +96,21 @@ describe.skipIf(!SANED_AVAILABLE)('SANE driver, harder cases on real saned', () 
     expect(await scanAll(d.scan(smallScan({ resolution: 25, region: { x: 0, y: 0, width: 10, height: 10 } }), new AbortController().signal))).toHaveLength(1);
   });
 
+  it('scans again right after a cancelled JPEG page whose stream the consumer abandoned', async () => {
+    const s = await saned({ testConf: SLOW_READ });
+    const d = driver(s, { idleCloseMs: 60_000 });
+    const abort = new AbortController();
+    const read = async () => {
+      for await (const page of d.scan(smallScan({ resolution: 300, format: 'jpeg', region: { x: 0, y: 0, width: 210, height: 297 } }), abort.signal)) {
+        // Stop at the first encoded bytes (mid-page); the stream's error ends the loop.
+        for await (const chunk of page.data) if ((chunk as Buffer).length > 0) abort.abort();
+      }
+    };
+    expect((await errorOf(read())).code).toBe('Cancelled');
+    expect(await d.getStatus()).toEqual({ state: 'idle', adf: null });
+    expect(await scanAll(d.scan(smallScan({ color_mode: 'gray' }), new AbortController().signal))).toHaveLength(1);
+  });
+
   it('errors the page stream when saned dies mid-page', async () => {
     const s = await saned({ testConf: SLOW_READ });
     const d = driver(s);

@@ -27,6 +27,8 @@ export interface SanedOptions {
   dataPortRange?: [number, number];
   /** Lines appended to the test backend's test.conf. */
   testConf?: string;
+  /** Listen on this port (to restart a killed saned where clients expect it); a free one by default. */
+  port?: number;
 }
 
 /** A running saned. */
@@ -82,7 +84,7 @@ function killGroup(child: ChildProcess): void {
 export async function startSaned(options: SanedOptions = {}): Promise<SanedHarness> {
   const configDir = await mkdtemp(join(tmpdir(), 'scan2mqtt-saned-'));
   await writeConfig(configDir, options);
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const child = spawn('saned', ['-l', '-e', '-b', '127.0.0.1', '-p', String(port)], {
     env: { ...process.env, SANE_CONFIG_DIR: configDir },
     detached: true,
@@ -120,12 +122,18 @@ export interface ScanimageResult {
   stderr: string;
 }
 
+/** Options of scanimageNet. */
+export interface ScanimageNetOptions {
+  /** A command that runs scanimage, e.g. `['/usr/bin/time', '-f', '%M']` for its peak RSS. */
+  wrapper?: string[];
+}
+
 /**
  * Runs Debian `scanimage` through SANE's `net` backend against the harness. The net
  * backend has no port syntax, so it runs in a private mount namespace in which a copy
  * of /etc/services maps `sane-port` to the harness port. Device: `net:127.0.0.1:test:0`.
  */
-export async function scanimageNet(harness: SanedHarness, args: string[]): Promise<ScanimageResult> {
+export async function scanimageNet(harness: SanedHarness, args: string[], options: ScanimageNetOptions = {}): Promise<ScanimageResult> {
   const clientDir = join(harness.configDir, 'client-net');
   await mkdir(clientDir, { recursive: true });
   await writeFile(join(clientDir, 'dll.conf'), 'net\n');
@@ -133,7 +141,7 @@ export async function scanimageNet(harness: SanedHarness, args: string[]): Promi
   const services = (await readFile('/etc/services', 'utf8')).replace(/^sane-port\s.*$/m, `sane-port\t${harness.port}/tcp\tsane saned`);
   const servicesPath = join(clientDir, 'services');
   await writeFile(servicesPath, services);
-  const child = spawn('unshare', ['-m', '--propagation', 'private', 'sh', '-c', 'mount --bind "$0" /etc/services && exec "$@"', servicesPath, 'scanimage', ...args], {
+  const child = spawn('unshare', ['-m', '--propagation', 'private', 'sh', '-c', 'mount --bind "$0" /etc/services && exec "$@"', servicesPath, ...(options.wrapper ?? []), 'scanimage', ...args], {
     env: { ...process.env, SANE_CONFIG_DIR: clientDir },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -1,0 +1,159 @@
+/**
+ * SANE figures (issue #3): an A4 colour scan at 300 and 600 dpi to PNG and JPEG through
+ * a real saned (test backend), by the gateway (MQTT command to stored file) and by
+ * Debian `scanimage --format=png|jpeg -o FILE` over SANE's net backend on the same saned
+ * in the same run. Medians of several runs each, with peak RSS, and the ratio
+ * gateway time / scanimage time (below 1 = the gateway is faster).
+ */
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { tmpdir } from 'node:os';
+import { startMosquitto } from '../test/helpers/mosquitto.js';
+import { connectProbe, type MqttProbe } from '../test/helpers/mqtt-probe.js';
+import { scanimageNet, startSaned, type SanedHarness } from '../test/sim/saned/saned.js';
+import { median, peakRssMiB, report, spawnUntil, stopChild } from './lib.js';
+
+const REPO = resolve(import.meta.dirname, '..');
+/** Runs per figure (each side), after one warm-up run. */
+const RUNS = Number(process.env.BENCH_SANE_RUNS ?? 7);
+/** Test backend picture; "Color pattern" gives the encoders real work (stripes, not one flat colour). */
+const PICTURE = process.env.BENCH_SANE_PICTURE ?? 'Color pattern';
+const A4_MM = { width: 210, height: 297 };
+const SCANNER = 'bench';
+const JOB_WAIT_MS = 600_000;
+/** The gateway counts as quiet when it used at most this many CPU ticks in QUIET_WINDOW_MS. */
+const QUIET_TICKS = 1;
+const QUIET_WINDOW_MS = 100;
+const QUIET_WAIT_MAX_MS = 10_000;
+/** Cases measured (BENCH_SANE_CASES=300-jpeg,600-png picks some). */
+const ONLY = process.env.BENCH_SANE_CASES?.split(',');
+/** `/usr/bin/time -f %M` prints scanimage's peak RSS (KiB) as the last stderr line. */
+const TIME = ['/usr/bin/time', '-f', '%M'];
+
+interface Case {
+  resolution: 300 | 600;
+  format: 'png' | 'jpeg';
+}
+const CASES: Case[] = [
+  { resolution: 300, format: 'png' },
+  { resolution: 300, format: 'jpeg' },
+  { resolution: 600, format: 'png' },
+  { resolution: 600, format: 'jpeg' },
+];
+
+/** Runs the SANE benchmarks and prints their rows. */
+export async function benchSane(): Promise<void> {
+  const saned = await startSaned({ testConf: `test-picture "${PICTURE}"` });
+  const broker = await startMosquitto();
+  const data = await mkdtemp(join(tmpdir(), 'bench-sane-'));
+  const gateway = await spawnUntil('node', [join(REPO, 'dist/main.js')], {
+    env: {
+      ...process.env,
+      SCAN2MQTT_MQTT_URL: broker.url,
+      SCAN2MQTT_MQTT_EMBEDDED_BROKER: 'never',
+      SCAN2MQTT_DISCOVERY_MDNS: 'false',
+      SCAN2MQTT_HOMEASSISTANT_ENABLED: 'false',
+      SCAN2MQTT_DATA_FOLDER: data,
+      SCAN2MQTT_STORAGE_FOLDER: join(data, 'scans'),
+      SCAN2MQTT_LOG_LEVEL: 'info',
+      SCAN2MQTT_LOG_PRETTY: 'false',
+      SCAN2MQTT_DEVICES: JSON.stringify([{ name: 'Bench', protocol: 'sane', url: `sane://${saned.host}:${saned.port}/test:0`, friendly_name: SCANNER }]),
+    },
+    ready: /scan2mqtt started/,
+  });
+  const probe = await connectProbe(broker.url);
+  try {
+    await probe.waitFor(`scan2mqtt/${SCANNER}/availability`, (m) => m.text() === 'online', 30_000);
+    console.log(`test backend picture "${PICTURE}", ${RUNS} runs per row (medians), A4 = ${A4_MM.width} x ${A4_MM.height} mm, colour 8-bit`);
+    const overheadMs = median(await repeat(RUNS, () => wrapperOverhead(saned)));
+    for (const c of CASES.filter((k) => !ONLY || ONLY.includes(`${k.resolution}-${k.format}`))) {
+      const pid = gateway.child.pid ?? 0;
+      // The gateway makes a preview after each job; let it finish so scans are timed alone.
+      const scanQuietly = async () => (await gatewayScan(probe, c).finally(() => quiet(pid))).ms;
+      await scanQuietly(); // warm-up: lazy loading, descriptor cache, page cache
+      await scanimageScan(saned, c, data);
+      // Alternating runs, so both sides see the same background load on a shared machine.
+      const mine: number[] = [];
+      const theirs: { ms: number; rssMiB: number }[] = [];
+      for (let i = 0; i < RUNS; i++) {
+        mine.push(await scanQuietly());
+        theirs.push(await scanimageScan(saned, c, data));
+      }
+      const gatewayRss = peakRssMiB(gateway.child.pid);
+      const mineMs = median(mine);
+      const theirsMs = median(theirs.map((t) => t.ms)) - overheadMs;
+      const name = `SANE A4 ${c.resolution} dpi colour ${c.format.toUpperCase()}`;
+      report(`${name}: gateway (MQTT command to stored file)`, mineMs, 'ms', `peak RSS ${gatewayRss.toFixed(0)} MiB (whole daemon so far)`);
+      report(`${name}: scanimage -o file`, theirsMs, 'ms', `peak RSS ${median(theirs.map((t) => t.rssMiB)).toFixed(1)} MiB`);
+      report('  gateway / scanimage time', mineMs / theirsMs, 'ratio', mineMs < theirsMs ? `gateway ${((1 - mineMs / theirsMs) * 100).toFixed(0)} % faster` : 'gateway slower');
+    }
+    console.log(`(scanimage times exclude ${overheadMs.toFixed(1)} ms of its wrapper: unshare + bind mount of a private /etc/services)`);
+  } finally {
+    await probe.close();
+    await stopChild(gateway.child);
+    await broker.stop();
+    await saned.stop();
+    await rm(data, { recursive: true, force: true });
+  }
+}
+
+async function repeat<T>(n: number, run: () => Promise<T>): Promise<T[]> {
+  const out: T[] = [];
+  for (let i = 0; i < n; i++) out.push(await run());
+  return out;
+}
+
+async function gatewayScan(probe: MqttProbe, c: Case): Promise<{ ms: number; bytes: number }> {
+  const jobs = await probe.collect(`scan2mqtt/${SCANNER}/job`);
+  const command = { source: 'platen', resolution: c.resolution, color_mode: 'color', format: c.format, region: { x: 0, y: 0, ...A4_MM } };
+  const t0 = performance.now();
+  await probe.publish(`scan2mqtt/${SCANNER}/scan`, JSON.stringify(command));
+  const done = await jobs.next((m) => ['done', 'failed', 'cancelled'].includes(JSON.parse(m.text()).state), JOB_WAIT_MS);
+  const ms = performance.now() - t0;
+  await jobs.stop();
+  const event = JSON.parse(done.text()) as { state: string; files: string[]; error?: unknown };
+  if (event.state !== 'done' || !event.files[0]) throw new Error(`bench scan failed: ${JSON.stringify(event.error)}`);
+  const bytes = (await stat(event.files[0])).size;
+  await rm(event.files[0]);
+  return { ms, bytes };
+}
+
+async function scanimageScan(saned: SanedHarness, c: Case, dir: string): Promise<{ ms: number; rssMiB: number }> {
+  const file = join(dir, `scanimage.${c.format}`);
+  const args = ['-d', `net:${saned.host}:test:0`, '--mode', 'Color', '--depth', '8', '--resolution', String(c.resolution),
+    '-l', '0', '-t', '0', '-x', String(A4_MM.width), '-y', String(A4_MM.height), `--format=${c.format}`, '-o', file];
+  const t0 = performance.now();
+  const result = await scanimageNet(saned, args, { wrapper: TIME });
+  const ms = performance.now() - t0;
+  if (result.code !== 0) throw new Error(`scanimage failed: ${result.stderr}`);
+  const kib = Number(result.stderr.trim().split('\n').at(-1));
+  await rm(file);
+  return { ms, rssMiB: kib / 1024 };
+}
+
+/** CPU ticks (user + system) a process has used, from /proc/PID/stat. */
+function cpuTicks(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+  return Number(fields[11]) + Number(fields[12]);
+}
+
+/** Waits until the process stops using CPU (its preview, GC), up to a limit. */
+async function quiet(pid: number): Promise<void> {
+  const deadline = Date.now() + QUIET_WAIT_MAX_MS;
+  let before = cpuTicks(pid);
+  while (Date.now() < deadline) {
+    await sleep(QUIET_WINDOW_MS);
+    const now = cpuTicks(pid);
+    if (now - before <= QUIET_TICKS) return;
+    before = now;
+  }
+}
+
+/** The cost of the scanimage wrapper alone (namespace, mount, time), to subtract. */
+async function wrapperOverhead(saned: SanedHarness): Promise<number> {
+  const t0 = performance.now();
+  await scanimageNet(saned, [], { wrapper: [...TIME, 'sh', '-c', 'exit 0'] });
+  return performance.now() - t0;
+}
