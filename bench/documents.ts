@@ -14,7 +14,9 @@ import { pino } from 'pino';
 import { EsclSimulator } from '../test/sim/escl/index.js';
 import { createJobStorage } from '../src/storage/job-storage.js';
 import { createFolderTarget } from '../src/storage/folder/folder-target.js';
-import { report, spawnUntil, stopChild } from './lib.js';
+import { startMosquitto } from '../test/helpers/mosquitto.js';
+import { connectProbe } from '../test/helpers/mqtt-probe.js';
+import { peakRssMiB, report, spawnUntil, startBenchGateway, stopChild } from './lib.js';
 
 const REPO = resolve(import.meta.dirname, '..');
 const ADF_PAGES = Number(process.env.BENCH_DOCUMENT_PAGES ?? 100);
@@ -35,6 +37,7 @@ async function child(baseUrl: string, mime: string): Promise<void> {
   try {
     const storage = createJobStorage({ spoolFolder: join(data, 'spool'), logger: pino({ level: 'silent' }) });
     const session = storage.begin({ jobId: 'bench', scannerId: 'bench', scannerName: 'Bench', settings: { source: 'adf', resolution: 300, color_mode: 'color', format: 'pdf', region: { x: 0, y: 0, width: 210, height: 297 } }, createdAt: new Date() });
+    const startRssMiB = process.memoryUsage().rss / 1024 ** 2;
     const t0 = performance.now();
     const created = await request(new URL('ScanJobs', baseUrl), { method: 'POST', body: a4Settings(mime), headers: { 'content-type': 'text/xml' } });
     await created.body.dump();
@@ -53,7 +56,7 @@ async function child(baseUrl: string, mime: string): Promise<void> {
     const batchRssMiB = process.resourceUsage().maxRSS / 1024;
     const result = await session.finishJob([createFolderTarget({ folder: join(data, 'out'), logger: pino({ level: 'silent' }) })]);
     const t2 = performance.now();
-    console.log(JSON.stringify({ pages, documentPages: result.pages, bytes: result.stored[0]?.bytes, batchS: (t1 - t0) / 1000, assemblyS: (t2 - t1) / 1000, batchRssMiB, rssMiB: process.resourceUsage().maxRSS / 1024 }));
+    console.log(JSON.stringify({ pages, documentPages: result.pages, bytes: result.stored[0]?.bytes, batchS: (t1 - t0) / 1000, assemblyS: (t2 - t1) / 1000, batchRssMiB, startRssMiB, rssMiB: process.resourceUsage().maxRSS / 1024 }));
   } finally {
     await rm(data, { recursive: true, force: true });
   }
@@ -70,18 +73,60 @@ export async function benchDocuments(): Promise<void> {
     try {
       sim.loadAdf(ADF_PAGES);
       const run = await spawnUntil('node', ['--import', 'tsx', fileURLToPath(import.meta.url), CHILD_FLAG, sim.baseUrl, mime], { ready: /^\{/, timeoutMs: 1_800_000 });
-      const figures = JSON.parse(run.line) as { pages: number; documentPages: number; bytes: number; batchS: number; assemblyS: number; batchRssMiB: number; rssMiB: number };
+      const figures = JSON.parse(run.line) as { pages: number; documentPages: number; bytes: number; batchS: number; assemblyS: number; batchRssMiB: number; startRssMiB: number; rssMiB: number };
       await stopChild(run.child);
       const name = `${ADF_PAGES} p 300 dpi A4 colour, ${label}`;
       report(`${name}: batch`, figures.batchS, 's', `${figures.pages} pages received and spooled`);
       report(`  assembly into one PDF`, figures.assemblyS, 's', `${figures.documentPages} pages, ${(figures.bytes / 1024 ** 2).toFixed(1)} MiB`);
       report(`  assembly / batch time`, (100 * figures.assemblyS) / figures.batchS, '%');
-      report(`  peak RSS (storage process)`, figures.rssMiB, 'MiB', `${figures.batchRssMiB.toFixed(0)} MiB before assembly`);
+      report(`  peak RSS (storage process)`, figures.rssMiB, 'MiB', `${figures.batchRssMiB.toFixed(0)} MiB before assembly; ${figures.startRssMiB.toFixed(0)} MiB at start (tsx loader)`);
     } finally {
       await sim.stop();
     }
   }
   void REPO;
+  await benchGatewayPdf();
+}
+
+/**
+ * The same batch as a user runs it: MQTT command to one stored PDF through the built gateway
+ * process, whose peak RSS (VmHWM) is what a user's container sees.
+ */
+async function benchGatewayPdf(): Promise<void> {
+  const broker = await startMosquitto();
+  const sim = new EsclSimulator({ adfPages: ADF_PAGES });
+  await sim.start();
+  const data = await mkdtemp(join(tmpdir(), 'bench-documents-gw-'));
+  const gateway = await startBenchGateway({ brokerUrl: broker.url, dataFolder: data, devices: [{ name: 'Bench', protocol: 'escl', url: sim.baseUrl, friendly_name: 'bench' }] });
+  const probe = await connectProbe(broker.url);
+  try {
+    await probe.waitFor('scan2mqtt/bench/availability', (m) => m.text() === 'online', 30_000);
+    const startRss = peakRssMiB(gateway.child.pid);
+    sim.loadAdf(ADF_PAGES);
+    const jobs = await probe.collect('scan2mqtt/bench/job');
+    const t0 = performance.now();
+    await probe.publish('scan2mqtt/bench/scan', JSON.stringify({ source: 'adf', resolution: 300, color_mode: 'color', format: 'pdf' }));
+    let storingAt = 0;
+    const done = await jobs.next((m) => {
+      const state = m.json<{ state: string }>().state;
+      if (state === 'storing' && storingAt === 0) storingAt = performance.now();
+      return state === 'done' || state === 'failed';
+    }, 1_800_000);
+    const t1 = performance.now();
+    await jobs.stop();
+    const event = done.json<{ state: string; pages: number; error?: unknown }>();
+    if (event.state !== 'done') throw new Error(`bench batch failed: ${JSON.stringify(event.error)}`);
+    const name = `${ADF_PAGES} p 300 dpi A4 colour -> one PDF, through the gateway`;
+    report(`${name}: command to done`, (t1 - t0) / 1000, 's', `${event.pages} pages`);
+    report('  storing (assembly and delivery) / whole job', (100 * (t1 - storingAt)) / (t1 - t0), '%');
+    report('  gateway peak RSS (whole daemon)', peakRssMiB(gateway.child.pid), 'MiB', `${startRss.toFixed(0)} MiB after start`);
+  } finally {
+    await probe.close();
+    await stopChild(gateway.child);
+    await sim.stop();
+    await broker.stop();
+    await rm(data, { recursive: true, force: true });
+  }
 }
 
 if (process.argv[2] === CHILD_FLAG && process.argv[1] === fileURLToPath(import.meta.url)) {

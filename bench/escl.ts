@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { startMosquitto } from '../test/helpers/mosquitto.js';
 import { connectProbe } from '../test/helpers/mqtt-probe.js';
 import { EsclSimulator } from '../test/sim/escl/index.js';
-import { median, peakRssMiB, report, spawnUntil, stopChild } from './lib.js';
+import { median, peakRssMiB, report, spawnUntil, startBenchGateway, stopChild } from './lib.js';
 
 const REPO = resolve(import.meta.dirname, '..');
 const ADF_PAGES = Number(process.env.BENCH_ADF_PAGES ?? 10);
@@ -29,21 +29,7 @@ export async function benchEscl(): Promise<void> {
   const sim = new EsclSimulator({ adfPages: ADF_PAGES });
   await sim.start();
   const data = await mkdtemp(join(tmpdir(), 'bench-escl-'));
-  const gateway = await spawnUntil('node', [join(REPO, 'dist/main.js')], {
-    env: {
-      ...process.env,
-      SCAN2MQTT_MQTT_URL: broker.url,
-      SCAN2MQTT_MQTT_EMBEDDED_BROKER: 'never',
-      SCAN2MQTT_DISCOVERY_MDNS: 'false',
-      SCAN2MQTT_HOMEASSISTANT_ENABLED: 'false',
-      SCAN2MQTT_DATA_FOLDER: data,
-      SCAN2MQTT_STORAGE_FOLDER: join(data, 'scans'),
-      SCAN2MQTT_LOG_LEVEL: 'info',
-      SCAN2MQTT_LOG_PRETTY: 'false',
-      SCAN2MQTT_DEVICES: JSON.stringify([{ name: 'Bench', protocol: 'escl', url: sim.baseUrl, friendly_name: 'bench' }]),
-    },
-    ready: /scan2mqtt started/,
-  });
+  const gateway = await startBenchGateway({ brokerUrl: broker.url, dataFolder: data, devices: [{ name: 'Bench', protocol: 'escl', url: sim.baseUrl, friendly_name: 'bench' }] })
   const probe = await connectProbe(broker.url);
   try {
     await probe.waitFor('scan2mqtt/bench/availability', (m) => m.text() === 'online', 30_000);

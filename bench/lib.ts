@@ -55,3 +55,25 @@ export function stopChild(child: ChildProcess): Promise<void> {
     child.kill('SIGTERM');
   });
 }
+
+/** Starts the built gateway (`node dist/main.js`) against `brokerUrl` with hand-listed devices; resolves once it has started. */
+export function startBenchGateway(options: { brokerUrl: string; dataFolder: string; devices: object[]; env?: Record<string, string>; timeoutMs?: number }) {
+  const repo = new URL('..', import.meta.url).pathname;
+  return spawnUntil('node', [`${repo}dist/main.js`], {
+    env: {
+      ...process.env,
+      SCAN2MQTT_MQTT_URL: options.brokerUrl,
+      SCAN2MQTT_MQTT_EMBEDDED_BROKER: 'never',
+      SCAN2MQTT_DISCOVERY_MDNS: 'false',
+      SCAN2MQTT_HOMEASSISTANT_ENABLED: 'false',
+      SCAN2MQTT_DATA_FOLDER: options.dataFolder,
+      SCAN2MQTT_STORAGE_FOLDER: `${options.dataFolder}/scans`,
+      SCAN2MQTT_LOG_LEVEL: 'info',
+      SCAN2MQTT_LOG_PRETTY: 'false',
+      SCAN2MQTT_DEVICES: JSON.stringify(options.devices),
+      ...options.env,
+    },
+    ready: /scan2mqtt started/,
+    ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
+  });
+}

@@ -6,16 +6,15 @@
  * gateway time / scanimage time (below 1 = the gateway is faster).
  */
 import { readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { tmpdir } from 'node:os';
 import { startMosquitto } from '../test/helpers/mosquitto.js';
 import { connectProbe, type MqttProbe } from '../test/helpers/mqtt-probe.js';
 import { scanimageNet, startSaned, type SanedHarness } from '../test/sim/saned/saned.js';
-import { median, peakRssMiB, report, spawnUntil, stopChild } from './lib.js';
+import { median, peakRssMiB, report, startBenchGateway, stopChild } from './lib.js';
 
-const REPO = resolve(import.meta.dirname, '..');
 /** Runs per figure (each side), after one warm-up run. */
 const RUNS = Number(process.env.BENCH_SANE_RUNS ?? 7);
 /** Test backend picture; "Color pattern" gives the encoders real work (stripes, not one flat colour). */
@@ -48,21 +47,7 @@ export async function benchSane(): Promise<void> {
   const saned = await startSaned({ testConf: `test-picture "${PICTURE}"` });
   const broker = await startMosquitto();
   const data = await mkdtemp(join(tmpdir(), 'bench-sane-'));
-  const gateway = await spawnUntil('node', [join(REPO, 'dist/main.js')], {
-    env: {
-      ...process.env,
-      SCAN2MQTT_MQTT_URL: broker.url,
-      SCAN2MQTT_MQTT_EMBEDDED_BROKER: 'never',
-      SCAN2MQTT_DISCOVERY_MDNS: 'false',
-      SCAN2MQTT_HOMEASSISTANT_ENABLED: 'false',
-      SCAN2MQTT_DATA_FOLDER: data,
-      SCAN2MQTT_STORAGE_FOLDER: join(data, 'scans'),
-      SCAN2MQTT_LOG_LEVEL: 'info',
-      SCAN2MQTT_LOG_PRETTY: 'false',
-      SCAN2MQTT_DEVICES: JSON.stringify([{ name: 'Bench', protocol: 'sane', url: `sane://${saned.host}:${saned.port}/test:0`, friendly_name: SCANNER }]),
-    },
-    ready: /scan2mqtt started/,
-  });
+  const gateway = await startBenchGateway({ brokerUrl: broker.url, dataFolder: data, devices: [{ name: 'Bench', protocol: 'sane', url: `sane://${saned.host}:${saned.port}/test:0`, friendly_name: SCANNER }] })
   const probe = await connectProbe(broker.url);
   try {
     await probe.waitFor(`scan2mqtt/${SCANNER}/availability`, (m) => m.text() === 'online', 30_000);

@@ -4,6 +4,7 @@
  */
 import { join, resolve } from 'node:path';
 import { mkdir } from 'node:fs/promises';
+import sharp from 'sharp';
 import type { AppConfig } from '../config/load.js';
 import { redactedConfig } from '../config/load.js';
 import type { Logger } from '../core/logger.js';
@@ -14,7 +15,7 @@ import { createMdnsDiscovery, type MdnsDiscovery } from '../discovery/mdns/mdns-
 import { createBonjour } from '../discovery/mdns/mdns-socket.js';
 import { parseDeviceConfig, parseSaneUrl } from '../discovery/static/devices.js';
 import { SanedHostDiscovery } from '../discovery/saned/saned-hosts.js';
-import { Gateway } from '../gateway/gateway.js';
+import { Gateway, type GatewayDeps } from '../gateway/gateway.js';
 import { createDriverFactory } from '../gateway/driver-factory.js';
 import { ScannerSettingsStore } from '../gateway/scanner-settings-store.js';
 import { makePreview } from '../jobs/preview.js';
@@ -98,27 +99,7 @@ export function createGatewayApp({ config, logger, version }: GatewayAppDeps): G
     },
     profiles: config.profiles,
     history,
-    deliveries: {
-      list: () =>
-        deliveries.list().map((d) => ({
-          id: d.id,
-          target: d.target,
-          state: d.state,
-          job: d.jobId,
-          scanner: d.scannerId,
-          pages: d.pages,
-          bytes: d.bytes,
-          attempts: d.attempts,
-          ...(d.lastError !== undefined ? { last_error: d.lastError } : {}),
-          ...(d.nextAttemptAt !== undefined ? { next_attempt_at: d.nextAttemptAt } : {}),
-          created_at: d.createdAt,
-        })),
-      drop: async (id) => {
-        if (!deliveries.list().some((d) => d.id === id)) return false;
-        await deliveries.drop(id);
-        return true;
-      },
-    },
+    deliveries: deliveryViews(deliveries),
     settingsStore,
     logger: logger.child({ component: 'gateway' }),
     polling: config.polling,
@@ -192,6 +173,8 @@ export function createGatewayApp({ config, logger, version }: GatewayAppDeps): G
   return {
     gateway,
     async start() {
+      // libvips keeps recent results in a cache; a daemon that sees each page once gains nothing from it.
+      sharp.cache(false);
       await mkdir(dataFolder, { recursive: true });
       await mkdir(storageFolder, { recursive: true });
       await settingsStore.load();
@@ -201,13 +184,14 @@ export function createGatewayApp({ config, logger, version }: GatewayAppDeps): G
       gateway.start();
       for (const finding of staticDevices.findings) registry.report(finding);
       if (staticDevices.findings.some((f) => f.protocol === 'wsd')) logger.warn('WSD devices are listed in config, but WSD scanning is not implemented yet');
-      await bridge.start();
-      await homeassistant.start();
-      await connection.start();
       saned.start();
       mdns?.start();
       health.start();
       scheduler.start();
+      await bridge.start();
+      await homeassistant.start();
+      // Resolves on the first CONNACK: scanners are found and schedules run while the broker is still away.
+      await connection.start();
       logger.info({ version, base_topic: baseTopic, storage: storageFolder, mdns: config.discovery.mdns }, 'scan2mqtt started');
     },
     async stop() {
@@ -279,5 +263,30 @@ function toStorageResult(result: FinishResult): JobStorageResult {
       ...(t.nextAttemptAt ? { next_attempt_at: t.nextAttemptAt } : {}),
     })),
     removed_blank_pages: result.removedBlankPages,
+  };
+}
+
+/** The delivery outbox as the gateway API shows it (snake_case, as published). */
+function deliveryViews(queue: DeliveryQueue): NonNullable<GatewayDeps['deliveries']> {
+  return {
+    list: () =>
+      queue.list().map((d) => ({
+        id: d.id,
+        target: d.target,
+        state: d.state,
+        job: d.jobId,
+        scanner: d.scannerId,
+        pages: d.pages,
+        bytes: d.bytes,
+        attempts: d.attempts,
+        ...(d.lastError !== undefined ? { last_error: d.lastError } : {}),
+        ...(d.nextAttemptAt !== undefined ? { next_attempt_at: d.nextAttemptAt } : {}),
+        created_at: d.createdAt,
+      })),
+    drop: async (id) => {
+      if (!queue.list().some((d) => d.id === id)) return false;
+      await queue.drop(id);
+      return true;
+    },
   };
 }

@@ -79,6 +79,7 @@ export class Gateway implements GatewayApi {
         this.emitState(entry);
       },
       onStatus: (entry) => this.emitState(entry),
+      onFailure: (entry, error) => this.errors.add(entry.id, error),
     });
   }
 
@@ -124,7 +125,10 @@ export class Gateway implements GatewayApi {
     if (request.profile !== undefined && !this.profiles.has(request.profile)) {
       throw new ScanError('InvalidRequest', `unknown profile "${request.profile}"`);
     }
-    if (!entry.online || !entry.capabilities) throw new ScanError('DeviceOffline', `scanner ${scannerId} is offline`);
+    if (!entry.online || !entry.capabilities) {
+      const why = entry.lastPollError ? ` (last error: ${entry.lastPollError.code}: ${entry.lastPollError.message})` : '';
+      throw new ScanError('DeviceOffline', `scanner ${scannerId} is offline${why}`);
+    }
     if (entry.queue.queued >= MAX_QUEUED_JOBS) throw new ScanError('DeviceBusy', `scanner ${scannerId} has ${MAX_QUEUED_JOBS} jobs waiting already`);
     const plan = resolveJobPlan({
       request,

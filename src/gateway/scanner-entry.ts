@@ -15,6 +15,8 @@ export class ScannerEntry {
   /** Consecutive failed polls; the scanner goes offline after a configured number. */
   failures = 0;
   lastJob: JobEvent | null = null;
+  /** Why the last status poll failed, told to a user whose scan is refused as offline. */
+  lastPollError: { code: string; message: string } | undefined;
   pollTimer: NodeJS.Timeout | undefined;
   polling = false;
   removed = false;

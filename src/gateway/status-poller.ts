@@ -2,6 +2,7 @@
  * Polls each scanner's status: every few seconds while idle, faster while a job runs,
  * backing off while unreachable. Owns the online/offline verdict.
  */
+import { toErrorPayload } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { ScannerEntry } from './scanner-entry.js';
 
@@ -26,6 +27,8 @@ interface PollerDeps {
   onCapabilities: (entry: ScannerEntry) => void;
   onAvailability: (entry: ScannerEntry) => void;
   onStatus: (entry: ScannerEntry) => void;
+  /** The first failure of a streak (not every retry), for the health report. */
+  onFailure?: (entry: ScannerEntry, error: unknown) => void;
 }
 
 /** Schedules and runs status polls for all scanners. */
@@ -73,6 +76,7 @@ export class StatusPoller {
       const changed = JSON.stringify(status) !== JSON.stringify(entry.status);
       entry.status = status;
       entry.failures = 0;
+      entry.lastPollError = undefined;
       if (!entry.online) {
         entry.online = true;
         this.deps.logger.info({ scanner: entry.id }, 'scanner online');
@@ -82,6 +86,8 @@ export class StatusPoller {
       }
     } catch (error) {
       entry.failures += 1;
+      entry.lastPollError = toErrorPayload(error);
+      if (entry.failures === 1) this.deps.onFailure?.(entry, error);
       const level = entry.failures === 1 ? 'warn' : 'debug';
       this.deps.logger[level]({ scanner: entry.id, err: error, failures: entry.failures }, 'status poll failed');
       if (entry.online && entry.failures >= this.deps.settings.offline_after_failures) {

@@ -3,7 +3,7 @@
  * `mqtt://` address on this machine and nothing listens there, run an aedes broker on it.
  */
 import { createServer, connect as tcpConnect, type Server, type Socket } from 'node:net';
-import { Aedes } from 'aedes';
+import type { Aedes } from 'aedes';
 import type { Logger } from '../core/logger.js';
 
 /** The embedded broker, when one was started. */
@@ -38,7 +38,9 @@ export async function ensureBroker(url: string, logger: Logger, opts: EnsureBrok
     log.debug({ url }, 'an MQTT broker already listens; using it');
     return null;
   }
-  const broker = await Aedes.createBroker();
+  // Loaded only when needed: most installs use a real broker, and aedes costs ~13 MiB.
+  const { Aedes: AedesBroker } = await import('aedes');
+  const broker = await AedesBroker.createBroker();
   const server = createServer((socket) => broker.handle(socket));
   const sockets = trackSockets(server);
   try {

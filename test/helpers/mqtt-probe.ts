@@ -46,7 +46,17 @@ export interface MqttProbe {
   /** `retained()` parsed as JSON. */
   retainedJson<T = unknown>(topic: string, timeoutMs?: number): Promise<T | undefined>;
   publish(topic: string, payload: string | Buffer, opts?: { retain?: boolean; qos?: 0 | 1 }): Promise<void>;
+  /** Sends `<base>/bridge/request/<action>` with a fresh `transaction` and resolves with the matching response. */
+  bridgeRequest<T = BridgeResponse>(action: string, body?: Record<string, unknown>, opts?: { base?: string; timeoutMs?: number }): Promise<T>;
   close(): Promise<void>;
+}
+
+/** A bridge response (CONTRACT.md): `{status, data, error, transaction}`. */
+export interface BridgeResponse {
+  status: 'ok' | 'error';
+  data?: Record<string, unknown> & { [key: string]: unknown };
+  error?: string;
+  transaction?: unknown;
 }
 
 /** Connects a probe to `url` (extra mqtt.js options, e.g. credentials or `ca`, pass through). */
@@ -77,6 +87,18 @@ export async function connectProbe(url: string, options: IClientOptions = {}): P
     },
     async publish(topic, payload, opts = {}) {
       await client.publishAsync(topic, payload, { retain: opts.retain ?? false, qos: opts.qos ?? 1 });
+    },
+    async bridgeRequest<T>(action: string, body: Record<string, unknown> = {}, opts: { base?: string; timeoutMs?: number } = {}) {
+      const base = opts.base ?? 'scan2mqtt';
+      const transaction = (body.transaction as string | undefined) ?? uniqueId('t');
+      const responses = await collectOn(client, listeners, `${base}/bridge/response/${action}`);
+      try {
+        await client.publishAsync(`${base}/bridge/request/${action}`, JSON.stringify({ ...body, transaction }), { qos: 1 });
+        const response = await responses.next((m) => m.json<{ transaction?: unknown }>().transaction === transaction, opts.timeoutMs);
+        return response.json<T>();
+      } finally {
+        await responses.stop();
+      }
     },
     async close() {
       await client.endAsync(true);

@@ -269,11 +269,6 @@ describe('Home Assistant discovery disabled', () => {
 });
 
 /** Sends a bridge request and resolves with its response. */
-async function bridgeRequest(base: string, action: string, body: Record<string, unknown>) {
-  const transaction = (body.transaction as string | undefined) ?? randomUUID();
-  const responses = await probe.collect(`${base}/bridge/response/${action}`);
-  await probe.publish(`${base}/bridge/request/${action}`, JSON.stringify({ ...body, transaction }));
-  const response = await responses.next((m) => m.json<{ transaction?: string }>().transaction === transaction, JOB_WAIT_MS);
-  await responses.stop();
-  return response.json<Record<string, unknown>>();
+function bridgeRequest(base: string, action: string, body: Record<string, unknown>) {
+  return probe.bridgeRequest<Record<string, unknown>>(action, body, { base, timeoutMs: JOB_WAIT_MS });
 }

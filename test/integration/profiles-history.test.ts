@@ -52,15 +52,7 @@ async function scan(command: object) {
   return JSON.parse(final.text());
 }
 
-let transactions = 0;
-async function bridgeRequest(action: string, body: object) {
-  const transaction = `t${++transactions}`;
-  const responses = await probe.collect(`scan2mqtt/bridge/response/${action}`);
-  await probe.publish(`scan2mqtt/bridge/request/${action}`, JSON.stringify({ ...body, transaction }));
-  const response = await responses.next((m) => JSON.parse(m.text()).transaction === transaction, 10_000);
-  await responses.stop();
-  return JSON.parse(response.text());
-}
+const bridgeRequest = (action: string, body: Record<string, unknown>) => probe.bridgeRequest<any>(action, body);
 
 beforeAll(async () => {
   dataFolder = await mkdtemp(join(tmpdir(), 'scan2mqtt-profiles-'));

@@ -175,6 +175,9 @@ describe.skipIf(!SANED_AVAILABLE)('SANE scanners end to end', () => {
     const refused = await scan('wrong', { ...SMALL, format: 'png' });
     expect(refused.state).toBe('failed');
     expect(refused.error?.code).toBe('DeviceOffline');
+    expect(refused.error?.message).toMatch(/AccessDenied/);
+    const health = await probe.bridgeRequest('health');
+    expect(health.data?.last_errors).toContainEqual(expect.objectContaining({ scanner: 'wrong', code: 'AccessDenied' }));
   });
 
   it('cancels a scan mid-page on scan2mqtt/<id>/cancel and stores nothing', async () => {

@@ -106,8 +106,8 @@ async function buildPlainPdf(pages: readonly SpooledPage[], options: BuildOption
   const pdfPages = pages.filter((p) => p.type === 'pdf');
   const only = pages[0];
   if (pages.length === 1 && only !== undefined && only.type === 'pdf') {
-    const count = await countPdfPages(only.path);
-    if (count === undefined) options.logger.warn({ path: only.path }, 'device PDF not readable by pdf-lib; stored as is');
+    const count = await countPdfPages(only.path, options.toolPath);
+    if (count === undefined) options.logger.warn({ path: only.path }, 'device PDF could not be read to count its pages; stored as is');
     return pdfDocument(only.path, count ?? 1);
   }
   const target = join(options.workDir, 'document.pdf');

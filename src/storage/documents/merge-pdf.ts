@@ -4,7 +4,10 @@
  */
 import { execFile } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
-import { PDFDocument } from 'pdf-lib';
+import type { PDFDocument } from 'pdf-lib';
+
+/** pdf-lib (~19 MiB) is loaded only when a device PDF must be read without qpdf. */
+const loadPdfLib = () => import('pdf-lib');
 import { ScanError } from '../../core/errors.js';
 import type { SpooledPage } from '../spooled-page.js';
 import type { PdfInfo } from './pdf-writer.js';
@@ -39,6 +42,7 @@ async function countPagesWithQpdf(qpdf: string, path: string): Promise<number> {
 
 /** Writes the pages of every PDF in `pages`, in order, into a new PDF at `target`; returns its page count. */
 export async function mergePdfs(pages: readonly SpooledPage[], target: string, info?: PdfInfo): Promise<number> {
+  const { PDFDocument } = await loadPdfLib();
   const merged = await PDFDocument.create();
   merged.setProducer(info?.producer ?? 'scan2mqtt');
   if (info?.title !== undefined) merged.setTitle(info.title);
@@ -60,9 +64,15 @@ export async function mergePdfs(pages: readonly SpooledPage[], target: string, i
   return merged.getPageCount();
 }
 
-/** Counts the pages of a device PDF stored as is; undefined when pdf-lib cannot read it (the file is kept anyway). */
-export async function countPdfPages(path: string): Promise<number | undefined> {
+/**
+ * Counts the pages of a device PDF stored as is; undefined when it cannot be read (the file is
+ * kept anyway). qpdf reads only the structure; pdf-lib, the fallback, loads the whole file.
+ */
+export async function countPdfPages(path: string, toolPath?: string): Promise<number | undefined> {
+  const qpdf = await findOnPath('qpdf', toolPath);
+  if (qpdf !== undefined) return countPagesWithQpdf(qpdf, path).catch(() => undefined);
   try {
+    const { PDFDocument } = await loadPdfLib();
     const doc = await PDFDocument.load(await readFile(path), { ignoreEncryption: true, updateMetadata: false });
     return doc.getPageCount();
   } catch {
