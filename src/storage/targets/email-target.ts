@@ -7,6 +7,7 @@ import { documentTitle, fileNameFor } from './document-naming.js';
 import { mimeMessage, type MailContent } from './mime-message.js';
 import { sendMail, type SmtpMail, type SmtpOptions } from './smtp-client.js';
 import type { EmailTargetConfig } from './target-config.js';
+import { renderTitle } from '../title-template.js';
 
 /** Default attachment limit: most providers refuse mails over 25 MB, and base64 adds a third. */
 export const DEFAULT_MAIL_MAX_BYTES = 18 * 1024 * 1024;
@@ -45,7 +46,7 @@ export function createEmailTarget(config: EmailTargetConfig, options: EmailTarge
       const content: MailContent = {
         from: config.from,
         to: config.to,
-        subject: config.subject ?? title,
+        subject: config.subject !== undefined ? renderTitle(config.subject, { scanner: ctx.scannerName, job: ctx.jobId, createdAt: ctx.createdAt }) : title,
         text: `${title}\r\n${doc.pages} page(s), scanned on ${ctx.scannerName}.\r\n`,
         date: new Date(),
         attachment: { path: doc.path, fileName: fileNameFor(doc, ctx), mimeType: doc.mimeType },

@@ -12,6 +12,7 @@ import { DeliveryError, httpDeliveryError, networkDeliveryError } from '../deliv
 import type { DeliveryContext, OutputDocument, StorageTarget } from '../target.js';
 import type { PaperlessTargetConfig } from './target-config.js';
 import { documentTitle, fileNameFor } from './document-naming.js';
+import { renderTitle } from '../title-template.js';
 
 /** How often the task state is asked for while waiting. */
 export const TASK_POLL_INTERVAL_MS = 1000;
@@ -71,7 +72,7 @@ export function createPaperlessTarget(config: PaperlessTargetConfig, options: Pa
   async function upload(doc: OutputDocument, ctx: DeliveryContext): Promise<string> {
     const form = new FormData();
     form.append('document', await openAsBlob(doc.path, { type: doc.mimeType }), fileNameFor(doc, ctx));
-    form.append('title', config.title ?? documentTitle(ctx, doc));
+    form.append('title', config.title !== undefined ? renderTitle(config.title, { scanner: ctx.scannerName, job: ctx.jobId, createdAt: ctx.createdAt }) : documentTitle(ctx, doc));
     form.append('created', ctx.createdAt.toISOString());
     if (config.correspondent !== undefined) form.append('correspondent', String(config.correspondent));
     if (config.document_type !== undefined) form.append('document_type', String(config.document_type));

@@ -37,6 +37,7 @@ export interface PaperlessTargetConfig extends TargetBase {
   /** Base URL, e.g. `http://paperless:8000`. */
   url: string;
   token: string;
+  /** Document title template: `{scanner} {date} {time} {job}`; default: the scanner's name, date and time. */
   title?: string;
   correspondent?: number;
   document_type?: number;
@@ -70,6 +71,7 @@ export interface EmailTargetConfig extends TargetBase {
   password?: string;
   from: string;
   to: string[];
+  /** Subject template: `{scanner} {date} {time} {job}`. */
   subject?: string;
   /** Largest attachment in bytes; bigger documents fail permanently. */
   max_bytes?: number;
