@@ -187,6 +187,7 @@ export function createGatewayApp({ config, logger, version }: GatewayAppDeps): G
       saned.start();
       mdns?.start();
       health.start();
+      connection.onConnect(() => void health.beat());
       scheduler.start();
       await bridge.start();
       await homeassistant.start();

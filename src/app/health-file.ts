@@ -40,7 +40,8 @@ export class HealthFile {
     clearInterval(this.timer);
   }
 
-  private async beat(): Promise<void> {
+  /** Writes the heartbeat now (e.g. when the broker connection comes up). */
+  async beat(): Promise<void> {
     const beat: HealthBeat = { at: new Date().toISOString(), pid: process.pid, ...this.deps.read() };
     await writeFileAtomic(join(this.deps.dataFolder, HEALTH_FILE), JSON.stringify(beat)).catch((error: unknown) =>
       this.deps.logger.warn({ err: error }, 'could not write the health file'),
