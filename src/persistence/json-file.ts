@@ -20,12 +20,12 @@ export async function readJsonFile<T>(path: string, fallback: T): Promise<T> {
 }
 
 /** Replaces a file's content so that readers see either the old or the new bytes, never half. */
-export async function writeFileAtomic(path: string, data: string | Buffer): Promise<void> {
+export async function writeFileAtomic(path: string, data: string | Buffer, options: { mode?: number } = {}): Promise<void> {
   const dir = dirname(path);
   await mkdir(dir, { recursive: true });
   const temp = join(dir, `.${basename(path)}.tmp-${randomBytes(4).toString('hex')}`);
   try {
-    const handle = await open(temp, 'w');
+    const handle = await open(temp, 'w', options.mode ?? 0o666);
     try {
       await handle.writeFile(data);
       await handle.sync();
@@ -37,7 +37,7 @@ export async function writeFileAtomic(path: string, data: string | Buffer): Prom
     await rm(temp, { force: true });
     throw error;
   }
-  await syncDirectory(dir);
+  await syncPath(dir);
 }
 
 /** Writes a value as pretty JSON, atomically. */
@@ -45,13 +45,18 @@ export function writeJsonFileAtomic(path: string, value: unknown): Promise<void>
   return writeFileAtomic(path, `${JSON.stringify(value, null, 2)}\n`);
 }
 
-/** Makes a rename durable: the directory entry itself must reach the disk. */
-async function syncDirectory(dir: string): Promise<void> {
-  const handle = await open(dir, 'r');
+/**
+ * fsync of a file or a directory: a rename is durable only once the directory entry reaches
+ * the disk. File systems that cannot sync a directory (EINVAL, EISDIR) are tolerated; the
+ * rename is still atomic there.
+ */
+export async function syncPath(path: string): Promise<void> {
+  const handle = await open(path, 'r');
   try {
     await handle.sync();
-  } catch {
-    // Some filesystems refuse fsync on directories; the rename is still atomic there.
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== 'EINVAL' && code !== 'EISDIR') throw error;
   } finally {
     await handle.close();
   }

@@ -4,12 +4,13 @@
  * leaves a record without its file or a half-written record.
  */
 import { constants } from 'node:fs';
-import { copyFile, link, mkdir, open, readdir, rename, rm } from 'node:fs/promises';
+import { copyFile, link, mkdir, open, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DocumentFormat } from '../../core/capabilities.js';
 import type { Logger } from '../../core/logger.js';
 import { errnoCode, storageFailure } from '../storage-errors.js';
 import type { DeliveryContext, OutputDocument } from '../target.js';
+import { syncPath, writeFileAtomic } from '../../persistence/json-file.js';
 
 /** pending: retried on a timer; failed: a permanent failure, kept until the operator retries or drops it. */
 export type OutboxState = 'pending' | 'failed';
@@ -64,17 +65,7 @@ export class Outbox {
 
   /** Rewrites a record atomically. */
   async save(record: OutboxRecord): Promise<void> {
-    const path = join(this.folder, `${record.id}${RECORD_SUFFIX}`);
-    const temp = `${path}.tmp`;
-    const handle = await open(temp, 'w', 0o600);
-    try {
-      await handle.writeFile(JSON.stringify(record, null, 1));
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(temp, path);
-    await syncPath(this.folder);
+    await writeFileAtomic(join(this.folder, `${record.id}${RECORD_SUFFIX}`), JSON.stringify(record, null, 1), { mode: 0o600 });
   }
 
   /** Path of the document copy of `record`. */
@@ -163,14 +154,3 @@ export function parseOutboxRecord(value: unknown): OutboxRecord {
   return r as OutboxRecord;
 }
 
-/** fsync of a file or directory; file systems that cannot sync a directory are tolerated. */
-async function syncPath(path: string): Promise<void> {
-  const handle = await open(path, 'r');
-  try {
-    await handle.sync();
-  } catch (error) {
-    if (errnoCode(error) !== 'EINVAL' && errnoCode(error) !== 'EISDIR') throw error;
-  } finally {
-    await handle.close();
-  }
-}

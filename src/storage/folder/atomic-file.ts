@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { basename, dirname, extname, join } from 'node:path';
 import { ScanError } from '../../core/errors.js';
 import { errnoCode, storageFailure } from '../storage-errors.js';
+import { syncPath } from '../../persistence/json-file.js';
 
 /** How many `-1`, `-2`, ... suffixes are tried before giving up on a free name. */
 export const MAX_NAME_SUFFIX = 999;
@@ -30,7 +31,7 @@ export async function placeFileAtomically(source: string, finalPath: string, fil
     await copyFile(source, temp, constants.COPYFILE_EXCL);
     await syncFile(temp, fileMode, owner);
     const placed = await claimName(temp, finalPath);
-    await syncDirectory(dir);
+    await syncPath(dir);
     return placed;
   } catch (error) {
     throw storageFailure(error, finalPath);
@@ -86,15 +87,3 @@ async function exists(path: string): Promise<boolean> {
   );
 }
 
-/** Flushes the directory entry, so the new name survives a power cut. */
-async function syncDirectory(dir: string): Promise<void> {
-  const handle = await open(dir, 'r');
-  try {
-    await handle.sync();
-  } catch (error) {
-    // Some file systems (and platforms) cannot fsync a directory; the file itself is already safe.
-    if (errnoCode(error) !== 'EINVAL' && errnoCode(error) !== 'EISDIR') throw error;
-  } finally {
-    await handle.close();
-  }
-}
