@@ -13,9 +13,9 @@ FROM node:22-bookworm-slim
 ENV NODE_ENV=production \
     SCAN2MQTT_DATA_FOLDER=/data \
     SCAN2MQTT_STORAGE_FOLDER=/data/scans
-# OCR (searchable PDFs) and PDF tools used by the document pipeline.
+# OCR (searchable PDFs), PDF tools (previews, page counts, merging) and tiffcp (multi-page TIFF).
 RUN apt-get update \
- && apt-get install -y --no-install-recommends ocrmypdf tesseract-ocr tesseract-ocr-eng poppler-utils tini \
+ && apt-get install -y --no-install-recommends ocrmypdf tesseract-ocr tesseract-ocr-eng poppler-utils qpdf libtiff-tools tini \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY package.json package-lock.json ./
