@@ -49,6 +49,14 @@ async function main(): Promise<number> {
   }
 
   const logger = createRootLogger({ level: config.log.level, pretty: config.log.pretty });
+  // A rejected promise nobody awaited is a bug to log, not a reason to drop every scanner.
+  process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled promise rejection'));
+  // After an uncaught exception the process state is unknown: log it and exit so a supervisor restarts us.
+  process.on('uncaughtException', (error) => {
+    logger.fatal({ err: error }, 'uncaught exception; exiting');
+    logger.flush();
+    process.exit(1);
+  });
   const app = createGatewayApp({ config, logger, version });
   await app.start();
 

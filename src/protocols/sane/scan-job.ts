@@ -96,6 +96,10 @@ class SaneScanJob {
   }
 
   private pageOf(index: number, data: Readable, shape: RawPageShape): ScannedPage {
+    // The page stream may fail when no one is reading it: before the consumer attaches, or after it
+    // has read every byte and the status after the end marker says JAMMED. Without a listener that
+    // 'error' would be an uncaught exception and end the daemon; the job still fails through `done`.
+    data.on('error', (error: unknown) => this.options.logger.debug({ err: error, page: index }, 'SANE page stream failed'));
     return { index, declaredType: mimeTypeOf(this.encoding), data, widthPx: shape.width, heightPx: shape.height, resolution: this.settings.resolution };
   }
 
@@ -121,11 +125,14 @@ class SaneScanJob {
     // Object mode, so the encoder reads the chunks as written: a byte-mode reader would
     // concatenate whatever is buffered into one new buffer on every read.
     const raw = new PassThrough({ objectMode: true, highWaterMark: RAW_CHUNKS_BUFFERED });
+    // The encoder may have stopped listening to `raw` by the time the transfer fails; the
+    // failure reaches the consumer through `data` and `done`, so an unread error here is dropped.
+    raw.on('error', () => undefined);
     const data = encodeRawPage(raw, shape, this.encoding);
     const done = this.pump(source, normaliser, raw, params.lines, outputLineBytes(layout), isNormalisedAlready(layout)).catch((err: unknown) => {
       const error = this.signal.aborted ? new ScanError('Cancelled', 'scan cancelled', { cause: err }) : err;
       raw.destroy(error as Error);
-      data.destroy(error as Error);
+      if (!data.destroyed) data.destroy(error as Error);
       throw error;
     });
     done.catch(() => undefined);
