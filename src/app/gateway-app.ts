@@ -36,6 +36,11 @@ import { Scheduler } from '../jobs/scheduler.js';
 import type { ScheduleConfig } from '../jobs/schedule-config.js';
 import { FINAL_JOB_STATES, type JobEvent } from '../core/job.js';
 import { HealthFile } from './health-file.js';
+import { ButtonPoller } from '../triggers/button-poller.js';
+import type { ButtonBinding } from '../triggers/button-config.js';
+
+/** One read of a scanner's buttons may take this long. */
+const BUTTON_READ_TIMEOUT_MS = 5_000;
 
 /** A running gateway. */
 export interface GatewayApp {
@@ -168,6 +173,17 @@ export function createGatewayApp({ config, logger, version }: GatewayAppDeps): G
     scannerState: (id) => gateway.getState(id),
     runScan: (schedule) => runScheduledScan(gateway, schedule),
   });
+  const buttons = new ButtonPoller({
+    bindings: config.buttons,
+    pollMs: config.button_poll_ms,
+    logger: logger.child({ component: 'buttons' }),
+    readButtons: async (id) => {
+      const entry = gateway.entry(id);
+      if (!entry?.online || entry.queue.running || !entry.driver.readButtons) return undefined;
+      return entry.driver.readButtons(AbortSignal.timeout(BUTTON_READ_TIMEOUT_MS));
+    },
+    onPress: (binding) => pressButton(gateway, binding, logger),
+  });
   let broker: EmbeddedBroker | null = null;
 
   return {
@@ -189,6 +205,7 @@ export function createGatewayApp({ config, logger, version }: GatewayAppDeps): G
       health.start();
       connection.onConnect(() => void health.beat());
       scheduler.start();
+      buttons.start();
       await bridge.start();
       await homeassistant.start();
       // Resolves on the first CONNACK: scanners are found and schedules run while the broker is still away.
@@ -196,6 +213,7 @@ export function createGatewayApp({ config, logger, version }: GatewayAppDeps): G
       logger.info({ version, base_topic: baseTopic, storage: storageFolder, mdns: config.discovery.mdns }, 'scan2mqtt started');
     },
     async stop() {
+      buttons.stop();
       await scheduler.stop();
       health.stop();
       await mdns?.stop();
@@ -290,4 +308,14 @@ function deliveryViews(queue: DeliveryQueue): NonNullable<GatewayDeps['deliverie
       return true;
     },
   };
+}
+
+/** A bound scanner button was pressed: tell Home Assistant and MQTT, and scan with its profile. */
+function pressButton(gateway: Gateway, binding: ButtonBinding, logger: Logger): void {
+  gateway.reportButton(binding.scanner, binding.button, 'press');
+  try {
+    gateway.submitScan(binding.scanner, binding.profile ? { profile: binding.profile } : {}, 'button');
+  } catch (error) {
+    logger.warn({ err: error, scanner: binding.scanner, button: binding.button }, 'button scan refused');
+  }
 }

@@ -7,6 +7,7 @@ import convict from 'convict';
 import { parseDeviceList, parseJsonArrayText, UnusableEnvText } from './devices.js';
 import { parseProfilesConfig } from '../profiles/profile.js';
 import { parseSchedulesConfig } from '../jobs/schedule-config.js';
+import { parseButtonsConfig } from '../triggers/button-config.js';
 import { parseTargetsConfig } from '../storage/targets/target-config.js';
 
 /** Names of the custom convict formats this schema uses. */
@@ -24,6 +25,7 @@ export const FORMAT = {
   profiles: 'scan2mqtt-profiles',
   targets: 'scan2mqtt-targets',
   schedules: 'scan2mqtt-schedules',
+  buttons: 'scan2mqtt-buttons',
   logLevel: 'scan2mqtt-log-level',
   pretty: 'scan2mqtt-pretty',
 } as const;
@@ -195,6 +197,8 @@ export const checkProfiles = checkKeyedSection(parseProfilesConfig);
 export const checkTargets = checkKeyedSection(parseTargetsConfig);
 /** The `schedules` list (see src/jobs/schedule-config.ts). */
 export const checkSchedules = checkKeyedSection(parseSchedulesConfig);
+/** The `buttons` list (see src/triggers/button-config.ts). */
+export const checkButtons = checkKeyedSection(parseButtonsConfig);
 
 /** From env: a JSON object (`SCAN2MQTT_PROFILES='{"photo":{...}}'`). */
 export function coerceJsonObject(text: string): unknown {
@@ -239,6 +243,7 @@ export function registerConfigFormats(): void {
     [FORMAT.profiles]: { validate: checkProfiles, coerce: coerceJsonObject },
     [FORMAT.targets]: { validate: checkTargets, coerce: coerceJsonObject },
     [FORMAT.schedules]: { validate: checkSchedules, coerce: coerceDevices },
+    [FORMAT.buttons]: { validate: checkButtons, coerce: coerceDevices },
     [FORMAT.logLevel]: { validate: checkLogLevel, coerce: lowerCase },
     [FORMAT.pretty]: { validate: checkPretty, coerce: lowerCase },
   });

@@ -9,6 +9,7 @@ import { parseCliArgs } from './cli.js';
 import { parseDeviceList } from './devices.js';
 import { checkProfileTargets, parseProfilesConfig } from '../profiles/profile.js';
 import { parseSchedulesConfig } from '../jobs/schedule-config.js';
+import { parseButtonsConfig } from '../triggers/button-config.js';
 import { parseTargetsConfig } from '../storage/targets/target-config.js';
 import { ConfigError } from './errors.js';
 import { checkConfigShape, parseConfigText } from './file-config.js';
@@ -137,6 +138,7 @@ function toAppConfig(properties: Record<string, unknown>): AppConfig {
   config.profiles = parseProfilesConfig(properties['profiles']);
   config.targets = parseTargetsConfig(properties['targets']);
   config.schedules = parseSchedulesConfig(properties['schedules']);
+  config.buttons = parseButtonsConfig(properties['buttons']);
   const defaults = config.scan.defaults as unknown as Record<string, unknown>;
   for (const name of Object.keys(defaults)) if (defaults[name] === null) delete defaults[name];
   // YAML reads `pretty: true` as a boolean; the rest of the program sees one type.
@@ -199,6 +201,11 @@ function checkCrossReferences(config: AppConfig): void {
   config.schedules.forEach((schedule, index) => {
     if (schedule.profile !== undefined && !profiles.includes(schedule.profile)) {
       throw new ConfigError(`schedules[${index}].profile: unknown profile "${schedule.profile}" (configured: ${profiles.join(', ') || 'none'})`, [`schedules[${index}].profile`]);
+    }
+  });
+  config.buttons.forEach((binding, index) => {
+    if (binding.profile !== undefined && !profiles.includes(binding.profile)) {
+      throw new ConfigError(`buttons[${index}].profile: unknown profile "${binding.profile}" (configured: ${profiles.join(', ') || 'none'})`, [`buttons[${index}].profile`]);
     }
   });
   if (config.delivery.retry_max_s < config.delivery.retry_min_s) {

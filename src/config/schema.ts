@@ -127,6 +127,12 @@ export const CONFIG_SCHEMA: ConfigSectionSpec = {
     format: FORMAT.schedules,
     default: [],
   },
+  buttons: {
+    doc: "Scanner buttons that start a scan: list of {scanner, button, profile?}; only bound buttons are polled",
+    format: FORMAT.buttons,
+    default: [],
+  },
+  button_poll_ms: integer('Milliseconds between reads of bound scanner buttons (SANE sensors)', 500, 100, 60_000),
   history: {
     max_jobs: integer('Finished jobs kept in the job history (bridge/request/history)', 200, 1, 10_000),
   },

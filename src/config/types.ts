@@ -4,6 +4,7 @@ import type { DeviceConfig } from './devices.js';
 import type { ScanProfile } from '../profiles/profile.js';
 import type { ScheduleConfig } from '../jobs/schedule-config.js';
 import type { TargetConfig } from '../storage/targets/target-config.js';
+import type { ButtonBinding } from '../triggers/button-config.js';
 
 export type { DeviceConfig } from './devices.js';
 
@@ -112,6 +113,8 @@ export interface AppConfig {
   /** Parsed targets, in config order. */
   targets: TargetConfig[];
   schedules: ScheduleConfig[];
+  buttons: ButtonBinding[];
+  button_poll_ms: number;
   history: HistoryConfig;
   delivery: DeliveryConfig;
   polling: PollingConfig;

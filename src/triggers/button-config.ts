@@ -1,0 +1,44 @@
+/**
+ * The `buttons` config section: which of a scanner's own buttons starts a scan, and with
+ * which profile. Pure validation; errors name `buttons[i].<field>`.
+ */
+
+/** One binding of a scanner button to a scan. */
+export interface ButtonBinding {
+  /** Scanner id as on `bridge/devices`. */
+  scanner: string;
+  /** Button name as in the scanner's capabilities (`buttons`), e.g. `scan`, `email`. */
+  button: string;
+  /** Profile the scan uses; unset = the scanner's current Home Assistant choices. */
+  profile?: string;
+}
+
+/** More bindings than any home has scanner buttons; bounds a hostile env value. */
+export const MAX_BUTTON_BINDINGS = 64;
+const FIELDS = new Set(['scanner', 'button', 'profile']);
+const TOKEN = /^[A-Za-z0-9_.:-]{1,128}$/;
+
+/** Validates the `buttons` list. */
+export function parseButtonsConfig(value: unknown): ButtonBinding[] {
+  if (value === undefined || value === null) return [];
+  if (!Array.isArray(value)) throw new Error('buttons: must be a list');
+  if (value.length > MAX_BUTTON_BINDINGS) throw new Error(`buttons: at most ${MAX_BUTTON_BINDINGS} entries`);
+  const seen = new Set<string>();
+  return value.map((raw: unknown, index) => {
+    const where = `buttons[${index}]`;
+    if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new Error(`${where}: must be an object {scanner, button, profile?}`);
+    const entry = raw as Record<string, unknown>;
+    for (const key of Object.keys(entry)) if (!FIELDS.has(key)) throw new Error(`${where}.${key}: unknown field`);
+    const binding: ButtonBinding = { scanner: token(entry.scanner, `${where}.scanner`), button: token(entry.button, `${where}.button`) };
+    if (entry.profile !== undefined) binding.profile = token(entry.profile, `${where}.profile`);
+    const identity = `${binding.scanner}/${binding.button}`;
+    if (seen.has(identity)) throw new Error(`${where}: button "${binding.button}" of "${binding.scanner}" is bound twice`);
+    seen.add(identity);
+    return binding;
+  });
+}
+
+function token(value: unknown, where: string): string {
+  if (typeof value !== 'string' || !TOKEN.test(value)) throw new Error(`${where}: must be a name of letters, digits and _.:- (1 to 128)`);
+  return value;
+}
