@@ -75,3 +75,15 @@ export function checkRelativePath(path: string): void {
     throw new ScanError('InvalidRequest', `file name "${path.replace(/\0/g, '\\0')}" is not a plain relative path`);
   }
 }
+
+/** The relative path of one document of a job, from the target's template. */
+export function renderDocumentPath(template: string, doc: { firstPage: number; extension: string }, ctx: { scannerId: string; jobId: string; createdAt: Date }): string {
+  return renderFilename(template, {
+    scanner: ctx.scannerId,
+    date: formatDate(ctx.createdAt),
+    time: formatTime(ctx.createdAt),
+    job: ctx.jobId,
+    page: formatPage(doc.firstPage),
+    ext: doc.extension,
+  });
+}

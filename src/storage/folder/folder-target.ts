@@ -7,7 +7,7 @@ import type { Logger } from '../../core/logger.js';
 import { storageFailure, errnoCode } from '../storage-errors.js';
 import type { DeliveryContext, OutputDocument, StorageTarget } from '../target.js';
 import { placeFileAtomically } from './atomic-file.js';
-import { checkTemplate, DEFAULT_FILENAME_TEMPLATE, formatDate, formatPage, formatTime, renderFilename } from './filename-template.js';
+import { checkTemplate, DEFAULT_FILENAME_TEMPLATE, renderDocumentPath } from './filename-template.js';
 
 /** Options of a folder target. */
 export interface FolderTargetOptions {
@@ -68,14 +68,7 @@ export function createFolderTarget(options: FolderTargetOptions): StorageTarget 
   return {
     name: `folder:${root}`,
     async deliver(doc: OutputDocument, ctx: DeliveryContext): Promise<StoredFile[]> {
-      const relativeName = renderFilename(template, {
-        scanner: ctx.scannerId,
-        date: formatDate(ctx.createdAt),
-        time: formatTime(ctx.createdAt),
-        job: ctx.jobId,
-        page: formatPage(doc.firstPage),
-        ext: doc.extension,
-      });
+      const relativeName = renderDocumentPath(template, doc, ctx);
       const target = await prepareDirectory(relativeName);
       const path = await placeFileAtomically(doc.path, target, options.fileMode, { uid: options.uid, gid: options.gid });
       logger.info({ path, pages: doc.pages, bytes: doc.bytes }, 'document stored');

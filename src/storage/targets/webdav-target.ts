@@ -8,7 +8,7 @@ import { request } from 'undici';
 import type { StoredFile } from '../../core/job.js';
 import type { Logger } from '../../core/logger.js';
 import { DeliveryError, httpDeliveryError, networkDeliveryError } from '../delivery/delivery-error.js';
-import { checkTemplate, DEFAULT_FILENAME_TEMPLATE, formatDate, formatPage, formatTime, renderFilename } from '../folder/filename-template.js';
+import { checkTemplate, DEFAULT_FILENAME_TEMPLATE, renderDocumentPath } from '../folder/filename-template.js';
 import type { DeliveryContext, OutputDocument, StorageTarget } from '../target.js';
 import type { WebdavTargetConfig } from './target-config.js';
 
@@ -78,14 +78,7 @@ export function createWebdavTarget(config: WebdavTargetConfig, options: WebdavTa
   return {
     name: config.name,
     async deliver(doc: OutputDocument, ctx: DeliveryContext): Promise<StoredFile[]> {
-      const relativeName = renderFilename(template, {
-        scanner: ctx.scannerId,
-        date: formatDate(ctx.createdAt),
-        time: formatTime(ctx.createdAt),
-        job: ctx.jobId,
-        page: formatPage(doc.firstPage),
-        ext: doc.extension,
-      });
+      const relativeName = renderDocumentPath(template, doc, ctx);
       const { folders, file } = webdavPath(config.folder, relativeName);
       await makeFolders(folders);
       const url = urlOf([...folders, file], false);
