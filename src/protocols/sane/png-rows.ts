@@ -6,42 +6,14 @@
 import type { Readable } from 'node:stream';
 import { Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream';
-import { crc32, createDeflate } from 'node:zlib';
+import { createDeflate } from 'node:zlib';
+import { PNG_END, pngChunk, pngHead, type PngShape } from '../../imaging/png-format.js';
 
 /** zlib's default level, which scanimage's libpng writer uses too. */
 export const PNG_DEFLATE_LEVEL = 6;
 
-const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
-/** Colour types (PNG 11.2.2). */
-const COLOUR_GREY = 0;
-const COLOUR_RGB = 2;
-
 /** Shape of the 8-bit rows to encode. */
-export interface PngRowsShape {
-  width: number;
-  height: number;
-  channels: 1 | 3;
-}
-
-/** One PNG chunk: length, type, data, CRC-32 over type and data. */
-export function pngChunk(type: string, data: Buffer): Buffer {
-  const head = Buffer.alloc(8);
-  head.writeUInt32BE(data.length, 0);
-  head.write(type, 4, 'latin1');
-  const crc = Buffer.alloc(4);
-  crc.writeUInt32BE(crc32(data, crc32(head.subarray(4))), 0);
-  return Buffer.concat([head, data, crc]);
-}
-
-/** Signature and IHDR of an 8-bit, non-interlaced grey or RGB image. */
-export function pngHead(shape: PngRowsShape): Buffer {
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(shape.width, 0);
-  ihdr.writeUInt32BE(shape.height, 4);
-  ihdr.writeUInt8(8, 8);
-  ihdr.writeUInt8(shape.channels === 1 ? COLOUR_GREY : COLOUR_RGB, 9);
-  return Buffer.concat([PNG_SIGNATURE, pngChunk('IHDR', ihdr)]);
-}
+export type PngRowsShape = PngShape;
 
 /** Puts filter type 0 (None) before every row of a byte stream of whole rows. */
 class RowFramer extends Transform {
@@ -80,5 +52,5 @@ export async function* encodePngRows(raw: Readable, shape: PngRowsShape, level =
   // pipeline() destroys every stage when one fails or the consumer stops early.
   pipeline(raw, new RowFramer(shape.width * shape.channels), deflate, () => undefined);
   for await (const data of deflate as AsyncIterable<Buffer>) yield pngChunk('IDAT', data);
-  yield pngChunk('IEND', Buffer.alloc(0));
+  yield PNG_END;
 }
