@@ -1,9 +1,8 @@
 /** An in-test GatewayApi: scanners, preferences and events held in memory. */
-import { EventEmitter } from 'node:events';
+import { FakeGatewayBase } from '../helpers/fake-gateway-base.js';
 import { ScanError } from '../../src/core/errors.js';
 import type {
   GatewayApi,
-  GatewayEvents,
   HealthReport,
   ScanPreferences,
   ScannerStatePayload,
@@ -12,15 +11,15 @@ import type {
 import type { JobEvent } from '../../src/core/job.js';
 
 /** Records setPreference calls and lets tests emit gateway events. */
-export class FakeGateway implements GatewayApi {
+export class FakeGateway extends FakeGatewayBase implements GatewayApi {
   readonly scanners = new Map<string, ScannerView>();
   readonly states = new Map<string, ScannerStatePayload>();
   readonly preferences = new Map<string, ScanPreferences>();
   readonly setCalls: { id: string; key: string; value: unknown }[] = [];
   profiles: string[] = [];
-  private readonly events = new EventEmitter();
 
   constructor(views: ScannerView[] = []) {
+    super();
     for (const view of views) this.scanners.set(view.id, view);
   }
 
@@ -37,14 +36,6 @@ export class FakeGateway implements GatewayApi {
     if (!view) return;
     this.scanners.delete(id);
     this.emit('scannerRemoved', view);
-  }
-
-  emit<E extends keyof GatewayEvents>(event: E, ...args: Parameters<GatewayEvents[E]>): void {
-    this.events.emit(event, ...args);
-  }
-
-  listenerCount(event: keyof GatewayEvents): number {
-    return this.events.listenerCount(event);
   }
 
   listScanners(): ScannerView[] {
@@ -93,25 +84,5 @@ export class FakeGateway implements GatewayApi {
   }
   listProfiles(): string[] {
     return [...this.profiles];
-  }
-  /** Entries the `history` bridge request returns (filtered like the real gateway). */
-  historyEntries: import('../../src/core/gateway-api.js').JobHistoryEntry[] = [];
-  deliveryViews: import('../../src/core/gateway-api.js').DeliveryView[] = [];
-  history(query: import('../../src/core/gateway-api.js').HistoryQuery = {}): import('../../src/core/gateway-api.js').JobHistoryEntry[] {
-    return this.historyEntries.filter((e) => query.scanner === undefined || e.scanner === query.scanner).slice(0, query.limit ?? 50);
-  }
-  listDeliveries(): import('../../src/core/gateway-api.js').DeliveryView[] {
-    return this.deliveryViews;
-  }
-  async dropDelivery(id: string): Promise<boolean> {
-    const before = this.deliveryViews.length;
-    this.deliveryViews = this.deliveryViews.filter((d) => d.id !== id);
-    return this.deliveryViews.length < before;
-  }
-  on<E extends keyof GatewayEvents>(event: E, listener: GatewayEvents[E]): void {
-    this.events.on(event, listener);
-  }
-  off<E extends keyof GatewayEvents>(event: E, listener: GatewayEvents[E]): void {
-    this.events.off(event, listener);
   }
 }

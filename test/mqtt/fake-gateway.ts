@@ -1,9 +1,8 @@
 /** An in-memory GatewayApi for MQTT tests: real core validation, no devices. Records calls. */
-import { EventEmitter } from 'node:events';
+import { FakeGatewayBase } from '../helpers/fake-gateway-base.js';
 import { ScanError } from '../../src/core/errors.js';
 import type {
   GatewayApi,
-  GatewayEvents,
   HealthReport,
   ScanPreferences,
   ScanTrigger,
@@ -41,26 +40,17 @@ export interface SubmitCall {
 }
 
 /** Implements the interface with a Map of scanners and an EventEmitter; tests drive events with emit(). */
-export class FakeGateway implements GatewayApi {
+export class FakeGateway extends FakeGatewayBase implements GatewayApi {
   readonly scanners = new Map<string, ScannerView>();
   readonly states = new Map<string, ScannerStatePayload>();
   readonly submits: SubmitCall[] = [];
   readonly cancels: { scannerId: string; jobId: string | undefined }[] = [];
   discoverCalls = 0;
-  private readonly events = new EventEmitter();
   private jobCounter = 0;
 
   add(view: ScannerView, state?: ScannerStatePayload): void {
     this.scanners.set(view.id, view);
     if (state) this.states.set(view.id, state);
-  }
-
-  emit<E extends keyof GatewayEvents>(event: E, ...args: Parameters<GatewayEvents[E]>): void {
-    this.events.emit(event, ...args);
-  }
-
-  listenerCount(event: keyof GatewayEvents): number {
-    return this.events.listenerCount(event);
   }
 
   listScanners(): ScannerView[] {
@@ -133,25 +123,5 @@ export class FakeGateway implements GatewayApi {
   }
   listProfiles(): string[] {
     return [];
-  }
-  /** Entries the `history` bridge request returns (filtered like the real gateway). */
-  historyEntries: import('../../src/core/gateway-api.js').JobHistoryEntry[] = [];
-  deliveryViews: import('../../src/core/gateway-api.js').DeliveryView[] = [];
-  history(query: import('../../src/core/gateway-api.js').HistoryQuery = {}): import('../../src/core/gateway-api.js').JobHistoryEntry[] {
-    return this.historyEntries.filter((e) => query.scanner === undefined || e.scanner === query.scanner).slice(0, query.limit ?? 50);
-  }
-  listDeliveries(): import('../../src/core/gateway-api.js').DeliveryView[] {
-    return this.deliveryViews;
-  }
-  async dropDelivery(id: string): Promise<boolean> {
-    const before = this.deliveryViews.length;
-    this.deliveryViews = this.deliveryViews.filter((d) => d.id !== id);
-    return this.deliveryViews.length < before;
-  }
-  on<E extends keyof GatewayEvents>(event: E, listener: GatewayEvents[E]): void {
-    this.events.on(event, listener);
-  }
-  off<E extends keyof GatewayEvents>(event: E, listener: GatewayEvents[E]): void {
-    this.events.off(event, listener);
   }
 }
