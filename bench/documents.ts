@@ -9,11 +9,11 @@ import { fileURLToPath } from 'node:url';
 import { join, resolve } from 'node:path';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { request } from 'undici';
 import { pino } from 'pino';
 import { EsclSimulator } from '../test/sim/escl/index.js';
 import { createJobStorage } from '../src/storage/job-storage.js';
 import { createFolderTarget } from '../src/storage/folder/folder-target.js';
+import { adfSettingsXml, pullEsclBatch } from './escl-pull.js';
 import { startMosquitto } from '../test/helpers/mosquitto.js';
 import { connectProbe } from '../test/helpers/mqtt-probe.js';
 import { peakRssMiB, report, spawnUntil, startBenchGateway, stopChild } from './lib.js';
@@ -24,12 +24,7 @@ const ADF_PAGES = Number(process.env.BENCH_DOCUMENT_PAGES ?? 100);
 const CHILD_FLAG = '--documents-child';
 
 /** ScanSettings XML for an A4 300 dpi colour ADF batch in `mime`. */
-const a4Settings = (mime: string) => `<?xml version="1.0" encoding="UTF-8"?>
-<scan:ScanSettings xmlns:scan="http://schemas.hp.com/imaging/escl/2011/05/03" xmlns:pwg="http://www.pwg.org/schemas/2010/12/sm">
-<pwg:Version>2.0</pwg:Version><pwg:ScanRegions><pwg:ScanRegion><pwg:ContentRegionUnits>escl:ThreeHundredthsOfInches</pwg:ContentRegionUnits>
-<pwg:XOffset>0</pwg:XOffset><pwg:YOffset>0</pwg:YOffset><pwg:Width>2480</pwg:Width><pwg:Height>3508</pwg:Height></pwg:ScanRegion></pwg:ScanRegions>
-<pwg:InputSource>Feeder</pwg:InputSource><scan:ColorMode>RGB24</scan:ColorMode><pwg:DocumentFormat>${mime}</pwg:DocumentFormat>
-<scan:XResolution>300</scan:XResolution><scan:YResolution>300</scan:YResolution></scan:ScanSettings>`;
+const a4Settings = (mime: string) => adfSettingsXml({ width: 2480, height: 3508, dpi: 300, mime });
 
 /** Child: scan from `baseUrl` into a storage session, build one PDF; prints JSON figures. */
 async function child(baseUrl: string, mime: string): Promise<void> {
@@ -39,19 +34,9 @@ async function child(baseUrl: string, mime: string): Promise<void> {
     const session = storage.begin({ jobId: 'bench', scannerId: 'bench', scannerName: 'Bench', settings: { source: 'adf', resolution: 300, color_mode: 'color', format: 'pdf', region: { x: 0, y: 0, width: 210, height: 297 } }, createdAt: new Date() });
     const startRssMiB = process.memoryUsage().rss / 1024 ** 2;
     const t0 = performance.now();
-    const created = await request(new URL('ScanJobs', baseUrl), { method: 'POST', body: a4Settings(mime), headers: { 'content-type': 'text/xml' } });
-    await created.body.dump();
-    const job = new URL(String(created.headers.location), baseUrl);
-    let pages = 0;
-    for (;;) {
-      const page = await request(`${job.href.replace(/\/$/, '')}/NextDocument`);
-      if (page.statusCode !== 200) {
-        await page.body.dump();
-        break;
-      }
-      pages += 1;
-      await session.addPage({ index: pages, data: page.body, resolution: 300 });
-    }
+    const pages = await pullEsclBatch(baseUrl, a4Settings(mime), async (body, index) => {
+      await session.addPage({ index, data: body, resolution: 300 });
+    });
     const t1 = performance.now();
     const batchRssMiB = process.resourceUsage().maxRSS / 1024;
     const result = await session.finishJob([createFolderTarget({ folder: join(data, 'out'), logger: pino({ level: 'silent' }) })]);

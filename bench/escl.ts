@@ -11,17 +11,13 @@ import { startMosquitto } from '../test/helpers/mosquitto.js';
 import { connectProbe } from '../test/helpers/mqtt-probe.js';
 import { EsclSimulator } from '../test/sim/escl/index.js';
 import { median, peakRssMiB, report, spawnUntil, startBenchGateway, stopChild } from './lib.js';
+import { adfSettingsXml } from './escl-pull.js';
 
 const REPO = resolve(import.meta.dirname, '..');
 const ADF_PAGES = Number(process.env.BENCH_ADF_PAGES ?? 10);
 const LATENCY_RUNS = Number(process.env.BENCH_LATENCY_RUNS ?? 15);
 
-const A4_SETTINGS_600 = `<?xml version="1.0" encoding="UTF-8"?>
-<scan:ScanSettings xmlns:scan="http://schemas.hp.com/imaging/escl/2011/05/03" xmlns:pwg="http://www.pwg.org/schemas/2010/12/sm">
-<pwg:Version>2.0</pwg:Version><pwg:ScanRegions><pwg:ScanRegion><pwg:ContentRegionUnits>escl:ThreeHundredthsOfInches</pwg:ContentRegionUnits>
-<pwg:XOffset>0</pwg:XOffset><pwg:YOffset>0</pwg:YOffset><pwg:Width>2550</pwg:Width><pwg:Height>3508</pwg:Height></pwg:ScanRegion></pwg:ScanRegions>
-<pwg:InputSource>Feeder</pwg:InputSource><scan:ColorMode>RGB24</scan:ColorMode><pwg:DocumentFormat>image/jpeg</pwg:DocumentFormat>
-<scan:XResolution>600</scan:XResolution><scan:YResolution>600</scan:YResolution></scan:ScanSettings>`;
+const A4_SETTINGS_600 = adfSettingsXml({ width: 2550, height: 3508, dpi: 600, mime: 'image/jpeg' });
 
 /** Runs the eSCL benchmarks and prints their rows. */
 export async function benchEscl(): Promise<void> {
