@@ -12,6 +12,7 @@ import { startMosquitto, type MosquittoBroker } from '../helpers/mosquitto.js';
 import { connectProbe, type MqttProbe } from '../helpers/mqtt-probe.js';
 import { EsclSimulator } from '../sim/escl/index.js';
 import { startGateway, type GatewayProcess } from './gateway-process.js';
+import { runScan } from './scan-command.js';
 
 const SCANNER = 'sim';
 const JOB_WAIT_MS = 60_000;
@@ -27,14 +28,7 @@ async function filesUnder(folder: string): Promise<string[]> {
 }
 
 /** Sends a scan command and resolves with the job's final event. */
-async function scan(command: object | string) {
-  const jobs = await probe.collect(`scan2mqtt/${SCANNER}/job`);
-  await probe.publish(`scan2mqtt/${SCANNER}/scan`, typeof command === 'string' ? command : JSON.stringify(command));
-  const final = await jobs.next((m) => ['done', 'failed', 'cancelled'].includes(JSON.parse(m.text()).state), JOB_WAIT_MS);
-  const all = jobs.messages.map((m) => JSON.parse(m.text()));
-  await jobs.stop();
-  return { final: JSON.parse(final.text()), all };
-}
+const scan = async (command: object | string): Promise<{ final: any; all: any[] }> => runScan(probe, SCANNER, command);
 
 beforeAll(async () => {
   broker = await startMosquitto();

@@ -13,9 +13,9 @@ import { startMosquitto, type MosquittoBroker } from '../helpers/mosquitto.js';
 import { connectProbe, type MqttProbe } from '../helpers/mqtt-probe.js';
 import { EsclSimulator } from '../sim/escl/index.js';
 import { startGateway, type GatewayProcess } from './gateway-process.js';
+import { runScan } from './scan-command.js';
 
 const SCANNER = 'sim';
-const JOB_WAIT_MS = 60_000;
 const PROFILES = {
   // The simulator offers 75/150/300/600/1200 dpi, colour and gray, platen and a simplex ADF.
   photo: { source: 'platen', resolution: 100, color_mode: 'bw', format: 'jpeg', page_size: 'a6' },
@@ -44,13 +44,7 @@ async function startTheGateway(): Promise<GatewayProcess> {
   return started;
 }
 
-async function scan(command: object) {
-  const jobs = await probe.collect(`scan2mqtt/${SCANNER}/job`);
-  await probe.publish(`scan2mqtt/${SCANNER}/scan`, JSON.stringify(command));
-  const final = await jobs.next((m) => ['done', 'failed', 'cancelled'].includes(JSON.parse(m.text()).state), JOB_WAIT_MS);
-  await jobs.stop();
-  return JSON.parse(final.text());
-}
+const scan = async (command: object): Promise<any> => (await runScan(probe, SCANNER, command)).final;
 
 const bridgeRequest = (action: string, body: Record<string, unknown>) => probe.bridgeRequest<any>(action, body);
 

@@ -13,6 +13,7 @@ import { connectProbe, type MqttProbe } from '../helpers/mqtt-probe.js';
 import { decodeImage, decodePnm } from '../protocols/sane/helpers.js';
 import { SANED_AVAILABLE, scanimageDirect, scanimageNet, startSaned, type SanedHarness, type SanedOptions } from '../sim/saned/saned.js';
 import { startGateway, type GatewayProcess } from './gateway-process.js';
+import { runScan } from './scan-command.js';
 
 const JOB_WAIT_MS = 60_000;
 const ONLINE_WAIT_MS = 30_000;
@@ -56,13 +57,7 @@ async function filesUnder(folder: string): Promise<string[]> {
 }
 
 /** Sends a scan command and resolves with the job's final event. */
-async function scan(scanner: string, command: object): Promise<JobEvent> {
-  const jobs = await probe.collect(`scan2mqtt/${scanner}/job`);
-  await probe.publish(`scan2mqtt/${scanner}/scan`, JSON.stringify(command));
-  const final = parse(await jobs.next((m) => isFinal(parse(m)), JOB_WAIT_MS));
-  await jobs.stop();
-  return final;
-}
+const scan = async (scanner: string, command: object): Promise<JobEvent> => (await runScan(probe, scanner, command)).final;
 
 /** Starts a big slow scan and resolves once image bytes arrived, with the job's event stream. */
 async function startBigScan(scanner: string) {
