@@ -114,6 +114,8 @@ export function createGatewayApp({ config, logger, version }: GatewayAppDeps): G
       await saned.refresh();
     },
     onJobDone: (scannerId, job) => {
+      // Only Home Assistant's image entity shows the preview; decoding a 600 dpi page for nobody is waste.
+      if (!config.homeassistant.enabled) return;
       const stored = job.event.stored ?? [];
       makePreview(stored)
         .then((jpeg) => jpeg && gateway.reportPreview(scannerId, jpeg))
