@@ -112,7 +112,8 @@ describe('delivery queue', () => {
     expect((await queue.submit(docs[1]!, target, ctx)).status).toBe('spooled');
     const server = await startWebdav(share, 'u', 'p', port);
     try {
-      expect(await queue.submit(docs[2]!, target, ctx)).toMatchObject({ status: 'delivered' });
+      const third = await queue.submit(docs[2]!, target, ctx);
+      expect(third, JSON.stringify(third)).toMatchObject({ status: 'delivered' });
       while (delivered.length < 2) await nextDelivery();
       const stored = await readdir(join(share, 'scans', 'office'));
       expect(stored).toHaveLength(3);

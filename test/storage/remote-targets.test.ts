@@ -109,6 +109,21 @@ describe('WebDAV target (rclone serve webdav)', () => {
     }
   });
 
+  it('delivers several documents into the same new folder at once (outbox retries racing a new job)', async () => {
+    const share = join(root, 'dav-race');
+    execFileSync('mkdir', ['-p', share]);
+    const server = await startWebdav(share, 'scan', 'pw');
+    try {
+      const target = createWebdavTarget({ name: 'nas', type: 'webdav', url: `http://127.0.0.1:${server.port}/`, username: 'scan', password: 'pw', folder: 'a/b' }, { logger: silentLogger });
+      const pages = [1, 2, 3, 4, 5, 6].map((firstPage) => ({ ...doc, firstPage }));
+      const results = await Promise.allSettled(pages.map((page) => target.deliver(page, ctx)));
+      expect(results.map((r) => r.status)).toEqual(pages.map(() => 'fulfilled'));
+      expect(await readdir(join(share, 'a', 'b', 'office'))).toHaveLength(6);
+    } finally {
+      await server.stop();
+    }
+  });
+
   it('refuses paths that leave the share', () => {
     expect(webdavPath('a/b', 'c/d.pdf')).toEqual({ folders: ['a', 'b', 'c'], file: 'd.pdf' });
     expect(() => webdavPath('../x', 'd.pdf')).toThrow(/leaves the share/);

@@ -60,18 +60,31 @@ export function createWebdavTarget(config: WebdavTargetConfig, options: WebdavTa
     }
   }
 
-  /** MKCOL each level; 405 (exists) and 301 are fine. Known levels are remembered per process. */
+  /**
+   * MKCOL each level; 405 (exists) and 301 are fine. Known levels are remembered per process,
+   * and a level being created is awaited rather than created twice: retries from the outbox and
+   * a new job can deliver to the same folder at once, and racing MKCOLs confuse some servers.
+   */
   const known = new Set<string>();
+  const creating = new Map<string, Promise<void>>();
+  async function makeFolder(url: URL): Promise<void> {
+    const res = await send('MKCOL', url);
+    const body = await drain(res.body);
+    // 409: the level above is missing, i.e. the configured URL itself does not exist (RFC 4918 §9.3.1).
+    if (res.statusCode === 409) throw new DeliveryError(`WebDAV MKCOL ${url.pathname}: HTTP 409, the collection ${base.pathname} does not exist (check targets.${config.name}.url)`, false);
+    if (res.statusCode !== 201 && res.statusCode !== 405 && res.statusCode !== 301) throw httpDeliveryError(`WebDAV MKCOL ${url.pathname}`, res.statusCode, body);
+    known.add(url.href);
+  }
   async function makeFolders(folders: string[]): Promise<void> {
     for (let i = 1; i <= folders.length; i++) {
       const url = urlOf(folders.slice(0, i), true);
       if (known.has(url.href)) continue;
-      const res = await send('MKCOL', url);
-      const body = await drain(res.body);
-      // 409: the level above is missing, i.e. the configured URL itself does not exist (RFC 4918 §9.3.1).
-      if (res.statusCode === 409) throw new DeliveryError(`WebDAV MKCOL ${url.pathname}: HTTP 409, the collection ${base.pathname} does not exist (check targets.${config.name}.url)`, false);
-      if (res.statusCode !== 201 && res.statusCode !== 405 && res.statusCode !== 301) throw httpDeliveryError(`WebDAV MKCOL ${url.pathname}`, res.statusCode, body);
-      known.add(url.href);
+      let pending = creating.get(url.href);
+      if (!pending) {
+        pending = makeFolder(url).finally(() => creating.delete(url.href));
+        creating.set(url.href, pending);
+      }
+      await pending;
     }
   }
 
