@@ -246,14 +246,16 @@ function runScheduledScan(gateway: Gateway, schedule: ScheduleConfig): Promise<v
       }
     };
     gateway.on('job', onJob);
-    try {
-      jobId = gateway.submitScan(schedule.scanner, schedule.profile ? { profile: schedule.profile } : {}, 'schedule', { schedule: schedule.name }).id;
-    } catch (error) {
-      gateway.off('job', onJob);
-      rejectRun(error);
-      return;
-    }
-    for (const event of early) onJob(schedule.scanner, event);
+    gateway.submitScan(schedule.scanner, schedule.profile ? { profile: schedule.profile } : {}, 'schedule', { schedule: schedule.name }).then(
+      (queued) => {
+        jobId = queued.id;
+        for (const event of early.splice(0)) onJob(schedule.scanner, event);
+      },
+      (error: unknown) => {
+        gateway.off('job', onJob);
+        rejectRun(error);
+      },
+    );
   });
 }
 
@@ -315,9 +317,7 @@ function deliveryViews(queue: DeliveryQueue): NonNullable<GatewayDeps['deliverie
 /** A bound scanner button was pressed: tell Home Assistant and MQTT, and scan with its profile. */
 function pressButton(gateway: Gateway, binding: ButtonBinding, logger: Logger): void {
   gateway.reportButton(binding.scanner, binding.button, 'press');
-  try {
-    gateway.submitScan(binding.scanner, binding.profile ? { profile: binding.profile } : {}, 'button');
-  } catch (error) {
-    logger.warn({ err: error, scanner: binding.scanner, button: binding.button }, 'button scan refused');
-  }
+  gateway
+    .submitScan(binding.scanner, binding.profile ? { profile: binding.profile } : {}, 'button')
+    .catch((error: unknown) => logger.warn({ err: error, scanner: binding.scanner, button: binding.button }, 'button scan refused'));
 }

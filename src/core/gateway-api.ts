@@ -106,8 +106,11 @@ export interface GatewayApi {
   listScanners(): ScannerView[];
   getScanner(id: string): ScannerView | undefined;
   getState(id: string): ScannerStatePayload | undefined;
-  /** Validates and queues a scan; resolves with the queued job event, throws ScanError when refused. */
-  submitScan(scannerId: string, command: unknown, trigger: ScanTrigger): JobEvent;
+  /**
+   * Validates and queues a scan; resolves with the queued job event, rejects with ScanError when refused.
+   * A scanner whose state is not known yet is waited for (bounded), so the answer may come seconds later.
+   */
+  submitScan(scannerId: string, command: unknown, trigger: ScanTrigger): Promise<JobEvent>;
   /** Cancels the running (or a queued) job; returns false when there was nothing to cancel. */
   cancelJob(scannerId: string, jobId?: string): boolean;
   discoverNow(): Promise<void>;

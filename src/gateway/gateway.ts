@@ -16,6 +16,7 @@ import { runScanJob, type JobStorageSessionLike } from '../jobs/run-scan-job.js'
 import { ScanJob } from '../jobs/scan-job.js';
 import type { ScanProfile } from '../profiles/profile.js';
 import { resolveJobPlan, type JobOutput } from '../profiles/resolve-job.js';
+import { CONTACT_WAIT_MS } from './contact-gate.js';
 import { checkPreference } from './preferences.js';
 import { ScannerEntry } from './scanner-entry.js';
 import type { ScannerSettingsStore } from './scanner-settings-store.js';
@@ -94,12 +95,23 @@ export class Gateway implements GatewayApi {
     for (const record of registry.list()) this.adopt(record);
   }
 
-  /** Cancels jobs, stops polling and closes drivers. */
+  /**
+   * Stops polling, cancels jobs and waits until each has ended (its last event emitted and recorded like any
+   * other), then emits every scanner's final state, `offline`: nobody watches it any more. Closes drivers.
+   */
   async stop(): Promise<void> {
     this.stopping = true;
+    this.poller.halt();
     const entries = [...this.entries.values()];
-    for (const entry of entries) this.poller.stop(entry);
+    for (const entry of entries) {
+      this.poller.stop(entry);
+      entry.contact.settle();
+    }
     await Promise.all(entries.map((e) => e.queue.cancelAll('gateway shutting down')));
+    for (const entry of entries) {
+      entry.released = true;
+      this.emitState(entry);
+    }
     await Promise.all(entries.map((e) => e.driver.close().catch(() => undefined)));
   }
 
@@ -118,17 +130,17 @@ export class Gateway implements GatewayApi {
   /**
    * Settings precedence (src/profiles/resolve-job.ts): command > profile (the command's, else the
    * scanner's preferred one) > preferences > scan.defaults > device. `schedule` names the schedule that asked.
+   * A scanner not reached yet (just added, back in discovery, or offline) is contacted first, and the
+   * command waits up to CONTACT_WAIT_MS for the verdict; a malformed command is refused at once.
    */
-  submitScan(scannerId: string, command: unknown, trigger: ScanTrigger, origin: { schedule?: string } = {}): JobEvent {
-    const entry = this.requireEntry(scannerId);
+  async submitScan(scannerId: string, command: unknown, trigger: ScanTrigger, origin: { schedule?: string } = {}): Promise<JobEvent> {
+    this.requireEntry(scannerId);
     const request = parseScanRequest(command);
     if (request.profile !== undefined && !this.profiles.has(request.profile)) {
       throw new ScanError('InvalidRequest', `unknown profile "${request.profile}"`);
     }
-    if (!entry.online || !entry.capabilities) {
-      const why = entry.lastPollError ? ` (last error: ${entry.lastPollError.code}: ${entry.lastPollError.message})` : '';
-      throw new ScanError('DeviceOffline', `scanner ${scannerId} is offline${why}`);
-    }
+    const entry = await this.reachable(scannerId);
+    if (!entry.capabilities) throw new ScanError('Internal', `scanner ${scannerId} is online without capabilities`);
     if (entry.queue.queued >= MAX_QUEUED_JOBS) throw new ScanError('DeviceBusy', `scanner ${scannerId} has ${MAX_QUEUED_JOBS} jobs waiting already`);
     const plan = resolveJobPlan({
       request,
@@ -147,6 +159,29 @@ export class Gateway implements GatewayApi {
     return job.event;
   }
 
+  /** The scanner's entry once it is known to be online, after a contact attempt when it is not. */
+  private async reachable(scannerId: string): Promise<ScannerEntry> {
+    const ready = (e: ScannerEntry) => e.online && e.capabilities !== undefined;
+    let entry = this.requireEntry(scannerId);
+    let answered = true;
+    if (!ready(entry) && !this.stopping) {
+      if (!entry.contact.pending) {
+        entry.contact.expect();
+        this.poller.pollSoon(entry);
+      }
+      answered = await entry.contact.wait(CONTACT_WAIT_MS);
+      entry = this.requireEntry(scannerId);
+    }
+    if (this.stopping) throw new ScanError('Cancelled', 'the gateway is shutting down');
+    if (ready(entry)) return entry;
+    const why = !answered
+      ? ` (no answer within ${CONTACT_WAIT_MS / 1000} s)`
+      : entry.lastPollError
+        ? ` (last error: ${entry.lastPollError.code}: ${entry.lastPollError.message})`
+        : '';
+    throw new ScanError('DeviceOffline', `scanner ${scannerId} is offline${why}`);
+  }
+
   cancelJob(scannerId: string, jobId?: string): boolean {
     return this.requireEntry(scannerId).queue.cancel(jobId);
   }
@@ -162,6 +197,7 @@ export class Gateway implements GatewayApi {
     entry.removed = true;
     this.entries.delete(id);
     this.poller.stop(entry);
+    entry.contact.settle();
     void entry.queue.cancelAll('scanner removed').then(() => entry.driver.close().catch(() => undefined));
     this.deps.registry.remove(id);
     void this.deps.settingsStore.forget(id);
@@ -276,6 +312,8 @@ export class Gateway implements GatewayApi {
       entry.driver = this.deps.createDriver(entry.record);
       entry.capabilities = undefined;
     }
+    // Back in discovery while offline (or with a new address): commands wait for this poll's verdict.
+    if (!entry.online || !entry.capabilities) entry.contact.expect();
     this.poller.pollSoon(entry);
   }
 
@@ -286,6 +324,7 @@ export class Gateway implements GatewayApi {
     entry.removed = true;
     this.entries.delete(id);
     this.poller.stop(entry);
+    entry.contact.settle();
     void entry.queue.cancelAll('scanner merged or removed').then(() => entry.driver.close().catch(() => undefined));
     this.emit('scannerRemoved', entry.view());
   }

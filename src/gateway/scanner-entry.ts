@@ -6,6 +6,7 @@ import type { ScannerDriver } from '../core/scanner.js';
 import type { ScannerStatus } from '../core/status.js';
 import type { DeviceRecord } from '../discovery/registry.js';
 import type { JobQueue } from '../jobs/job-queue.js';
+import { ContactGate } from './contact-gate.js';
 
 /** Runtime state of one scanner. */
 export class ScannerEntry {
@@ -20,6 +21,10 @@ export class ScannerEntry {
   pollTimer: NodeJS.Timeout | undefined;
   polling = false;
   removed = false;
+  /** The gateway stopped watching this scanner (shutdown): its last word on it is `offline`. */
+  released = false;
+  /** A contact under way whose verdict commands wait for. */
+  readonly contact = new ContactGate();
 
   constructor(
     public record: DeviceRecord,
@@ -62,7 +67,7 @@ export class ScannerEntry {
   /** The retained state payload. */
   statePayload(): ScannerStatePayload {
     const running = this.queue.running;
-    const status = !this.online ? 'offline' : running && !running.finished ? 'processing' : (this.status?.state ?? 'idle');
+    const status = !this.online || this.released ? 'offline' : running && !running.finished ? 'processing' : (this.status?.state ?? 'idle');
     return { status, adf: this.online ? (this.status?.adf ?? null) : null, job: running?.event ?? this.lastJob };
   }
 }

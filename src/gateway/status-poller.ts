@@ -33,6 +33,8 @@ interface PollerDeps {
 
 /** Schedules and runs status polls for all scanners. */
 export class StatusPoller {
+  private halted = false;
+
   constructor(private readonly deps: PollerDeps) {}
 
   /** Polls a scanner shortly, replacing its scheduled poll. */
@@ -40,11 +42,15 @@ export class StatusPoller {
     this.schedule(entry, SOON_MS);
   }
 
-  /** Stops polling a scanner for good. */
+  /** Cancels a scanner's scheduled poll; a removed entry (the gateway marks it) is never scheduled again. */
   stop(entry: ScannerEntry): void {
     clearTimeout(entry.pollTimer);
     entry.pollTimer = undefined;
-    entry.removed = true;
+  }
+
+  /** Schedules no poll of any scanner from now on (shutdown); entries and their jobs are left alone. */
+  halt(): void {
+    this.halted = true;
   }
 
   /** Marks a scanner offline at once (it said goodbye), and keeps checking for its return. */
@@ -58,14 +64,14 @@ export class StatusPoller {
   }
 
   private schedule(entry: ScannerEntry, delayMs: number): void {
-    if (entry.removed) return;
+    if (entry.removed || this.halted) return;
     clearTimeout(entry.pollTimer);
     entry.pollTimer = setTimeout(() => void this.poll(entry), delayMs);
     entry.pollTimer.unref();
   }
 
   private async poll(entry: ScannerEntry): Promise<void> {
-    if (entry.polling || entry.removed) return;
+    if (entry.polling || entry.removed || this.halted) return;
     entry.polling = true;
     try {
       if (!entry.capabilities) {
@@ -97,6 +103,7 @@ export class StatusPoller {
       }
     } finally {
       entry.polling = false;
+      entry.contact.settle();
     }
     this.schedule(entry, this.nextDelay(entry));
   }

@@ -46,7 +46,7 @@ export interface MqttBridgeDeps {
 /** The running bridge. */
 export interface MqttBridge {
   start(): Promise<void>;
-  /** Publishes `bridge/state` offline (a clean disconnect sends no will) and detaches. */
+  /** Publishes every scanner's availability and `bridge/state` offline (a clean disconnect sends no will), and detaches. */
   stop(): Promise<void>;
 }
 
@@ -94,7 +94,10 @@ class Bridge implements MqttBridge {
     this.removeConnectListener?.();
     for (const filter of this.commandFilters) await connection.unsubscribe(filter, this.onCommand).catch(() => undefined);
     await connection.unsubscribe(this.topics.bridgeRequestFilter, this.onRequest).catch(() => undefined);
-    if (connection.connected) await this.send(this.topics.bridgeState, BRIDGE_OFFLINE, { retain: true, qos: 1 });
+    if (!connection.connected) return;
+    // Nobody vouches for a scanner once the gateway is gone: its retained availability must not say online.
+    await Promise.all([...this.publishedIds].map((id) => this.send(this.topics.availability(id), 'offline', { retain: true, qos: 1 })));
+    await this.send(this.topics.bridgeState, BRIDGE_OFFLINE, { retain: true, qos: 1 });
   }
 
   private readonly onScannerAdded = (view: ScannerView) => this.onScannerEvent(view, 'device_added');
@@ -185,14 +188,12 @@ class Bridge implements MqttBridge {
       this.log.info({ scanner: scannerId, cancelled }, 'cancel command');
       return;
     }
-    try {
-      // The gateway parses and validates the raw payload and publishes job events itself.
-      this.deps.gateway.submitScan(scannerId, payload, 'command');
-    } catch (error) {
+    // The gateway parses and validates the raw payload and publishes job events itself; a refusal may come later.
+    this.deps.gateway.submitScan(scannerId, payload, 'command').catch((error: unknown) => {
       const event = refusedJobEvent(scannerId, payload, error);
       this.log.info({ scanner: scannerId, error: event.error }, 'scan command refused');
-      void this.send(this.topics.job(scannerId), event);
-    }
+      return this.send(this.topics.job(scannerId), event);
+    });
   };
 
   private readonly onRequest = async (topic: string, payload: Buffer): Promise<void> => {

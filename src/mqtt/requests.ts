@@ -44,7 +44,7 @@ export async function handleBridgeRequest(action: string, request: Record<string
  * `{scanner, ...settings}`; `id` names the scanner only when `scanner` is absent,
  * because in a scan command `id` is the client's job id.
  */
-function requestScan(request: Record<string, unknown>, { gateway }: RequestContext): object {
+function requestScan(request: Record<string, unknown>, { gateway }: RequestContext): Promise<object> {
   const { scanner, ...rest } = request;
   if (scanner !== undefined) return gateway.submitScan(requiredString(scanner, 'scanner'), rest, 'bridge');
   const { id, ...settings } = rest;

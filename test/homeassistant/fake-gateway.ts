@@ -47,8 +47,8 @@ export class FakeGateway extends FakeGatewayBase implements GatewayApi {
   getState(id: string): ScannerStatePayload | undefined {
     return this.states.get(id);
   }
-  submitScan(): JobEvent {
-    throw new ScanError('Unsupported', 'not in this fake');
+  submitScan(): Promise<JobEvent> {
+    return Promise.reject(new ScanError('Unsupported', 'not in this fake'));
   }
   cancelJob(): boolean {
     return false;

@@ -15,7 +15,9 @@ export interface GatewayProcess {
   readonly dataFolder: string;
   readonly storageFolder: string;
   readonly output: () => string;
-  /** Sends SIGTERM and resolves with the exit code. */
+  /** Sends SIGTERM and resolves with the exit code; the data folder stays for the test to read. */
+  terminate(): Promise<number | null>;
+  /** Sends SIGTERM, resolves with the exit code, and deletes the data folder. */
   stop(): Promise<number | null>;
   readonly child: ChildProcess;
 }
@@ -47,6 +49,10 @@ export async function startGateway(env: Record<string, string>): Promise<Gateway
     storageFolder,
     child,
     output: () => log,
+    async terminate() {
+      if (child.exitCode === null) child.kill('SIGTERM');
+      return exited;
+    },
     async stop() {
       if (child.exitCode === null) child.kill('SIGTERM');
       const code = await exited;

@@ -62,7 +62,7 @@ export class FakeGateway extends FakeGatewayBase implements GatewayApi {
   getState(id: string): ScannerStatePayload | undefined {
     return this.states.get(id);
   }
-  submitScan(scannerId: string, command: unknown, trigger: ScanTrigger): JobEvent {
+  async submitScan(scannerId: string, command: unknown, trigger: ScanTrigger): Promise<JobEvent> {
     this.submits.push({ scannerId, command, trigger });
     const view = this.scanners.get(scannerId);
     if (!view) throw new ScanError('NotFound', `no scanner with id ${scannerId}`);

@@ -122,6 +122,19 @@ describe('eSCL simulator faults', () => {
     }
   });
 
+  it('slow-answer: the next capabilities/status answer comes late and whole; the ones after it do not wait', async () => {
+    const s = await startSim();
+    s.inject({ kind: 'slow-answer', delayMs: 1000 });
+    const order: string[] = [];
+    const slow = http(`${s.baseUrl}ScannerCapabilities`).then((r) => (order.push('capabilities'), r));
+    await new Promise((r) => setTimeout(r, 50));
+    const prompt = http(`${s.baseUrl}ScannerStatus`).then((r) => (order.push('status'), r));
+    const [caps, status] = await Promise.all([slow, prompt]);
+    expect(order).toEqual(['status', 'capabilities']);
+    expect(() => parseXmlTree(caps.body.toString())).not.toThrow();
+    expect(/<pwg:State>(\w+)</.exec(status.body.toString())?.[1]).toBe('Idle');
+  });
+
   it('false-404: Brother-style 404 between pages while the feeder still holds paper', async () => {
     const s = await startSim({ adfPages: 3 });
     s.inject({ kind: 'false-404' });

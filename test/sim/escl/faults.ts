@@ -12,6 +12,8 @@ export type SimFault =
   | { kind: 'slow-body'; bytesPerSecond: number; times?: number }
   /** The socket is destroyed after this many body bytes of a page. */
   | { kind: 'cut-body'; afterBytes: number; times?: number }
+  /** The next capabilities/status answers come `delayMs` late (a device waking from sleep answers its first requests slowly). */
+  | { kind: 'slow-answer'; delayMs: number; times?: number }
   /** The next capabilities/status document is truncated mid-element. */
   | { kind: 'malformed-xml'; target: 'capabilities' | 'status'; times?: number }
   /** Brother MFC-L2710DW: 404 on a NextDocument that follows a page "too quickly" although pages remain. */

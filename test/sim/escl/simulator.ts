@@ -210,8 +210,11 @@ export class EsclSimulator {
     return sendEmpty(res, job[2] ? 405 : this.model.findJob(id) ? 405 : 404);
   }
 
-  private onDocument(res: ServerResponse, method: string, target: 'capabilities' | 'status'): void {
+  private async onDocument(res: ServerResponse, method: string, target: 'capabilities' | 'status'): Promise<void> {
     if (method !== 'GET') return sendEmpty(res, 405);
+    const slow = this.faults.take('slow-answer');
+    if (slow) await sleep(slow.delayMs);
+    if (res.destroyed) return;
     const xml = target === 'capabilities' ? this.capabilitiesXml : buildStatusXml(this.model.snapshot(Date.now()));
     const malformed = this.faults.peek('malformed-xml');
     if (malformed?.target === target) {
