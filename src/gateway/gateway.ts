@@ -15,7 +15,7 @@ import { JobQueue, MAX_QUEUED_JOBS } from '../jobs/job-queue.js';
 import { runScanJob, type JobStorageSessionLike } from '../jobs/run-scan-job.js';
 import { ScanJob } from '../jobs/scan-job.js';
 import type { ScanProfile } from '../profiles/profile.js';
-import { resolveJobPlan, type JobOutput } from '../profiles/resolve-job.js';
+import { effectiveChoices, resolveJobPlan, type JobOutput } from '../profiles/resolve-job.js';
 import { checkPreference } from './preferences.js';
 import { ScannerEntry } from './scanner-entry.js';
 import type { ScannerSettingsStore } from './scanner-settings-store.js';
@@ -197,6 +197,18 @@ export class Gateway implements GatewayApi {
   getPreferences(scannerId: string): ScanPreferences {
     this.requireEntry(scannerId);
     return this.deps.settingsStore.preferences(scannerId);
+  }
+
+  effectivePreferences(scannerId: string): ScanPreferences {
+    const entry = this.requireEntry(scannerId);
+    const stored = this.deps.settingsStore.preferences(scannerId);
+    if (!entry.capabilities) return stored;
+    try {
+      return effectiveChoices({ profiles: this.profiles, preferences: stored, scanDefaults: this.deps.scanDefaults, caps: entry.capabilities });
+    } catch {
+      // A `{}` scan would be refused (say a profile with adapt: refuse): show the choices as stored.
+      return stored;
+    }
   }
 
   setPreference<K extends keyof ScanPreferences>(scannerId: string, key: K, value: ScanPreferences[K]): ScanPreferences {

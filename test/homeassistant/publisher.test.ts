@@ -67,8 +67,9 @@ describe('Home Assistant publisher against mosquitto', () => {
     );
     for (const payload of retained.values()) expect(checkDevicePayload(JSON.parse(payload.toString()))).toEqual([]);
     const prefs = await retainedUnder(broker.url, `${base}/+/preferences`);
-    expect(JSON.parse(prefs.get(`${base}/${adfDuplex.id}/preferences`)!.toString())).toEqual({ resolution: 300, source: 'adf' });
-    expect(JSON.parse(prefs.get(`${base}/${platenOnly.id}/preferences`)!.toString())).toEqual({});
+    // Chosen values as chosen; the rest as a `{}` scan would fill them: colour and PDF first, the resolution nearest 300 dpi.
+    expect(JSON.parse(prefs.get(`${base}/${adfDuplex.id}/preferences`)!.toString())).toEqual({ resolution: 300, source: 'adf', color_mode: 'color', format: 'pdf' });
+    expect(JSON.parse(prefs.get(`${base}/${platenOnly.id}/preferences`)!.toString())).toEqual({ source: 'platen', resolution: 200, color_mode: 'color', format: 'pdf' });
   });
 
   it('sends discovery again when HA announces itself online', async () => {
@@ -93,7 +94,9 @@ describe('Home Assistant publisher against mosquitto', () => {
     await probe.publish(`${base}/${adfDuplex.id}/set/resolution`, '1200');
     await probe.publish(`${base}/${adfDuplex.id}/set/source`, 'not-a-source');
     await prefs.next((m) => !m.retain && prefs.messages.filter((x) => !x.retain).length >= 3);
-    expect(prefs.messages.filter((m) => !m.retain).map((m) => m.json())).toEqual([{ resolution: 300 }, { resolution: 300 }, { resolution: 300 }]);
+    expect(prefs.messages.filter((m) => !m.retain).map((m) => m.json<{ resolution?: number; source?: string }>())).toEqual(
+      Array(3).fill(expect.objectContaining({ resolution: 300, source: 'platen' })),
+    );
     expect(gateway.preferences.get(adfDuplex.id)).toEqual({ resolution: 300 });
     await prefs.stop();
   });
