@@ -19,6 +19,7 @@ import { effectiveChoices, resolveJobPlan, type JobOutput } from '../profiles/re
 import { checkPreference } from './preferences.js';
 import { ScannerEntry } from './scanner-entry.js';
 import type { ScannerSettingsStore } from './scanner-settings-store.js';
+import type { CapabilitiesCache } from './capabilities-cache.js';
 import { StatusPoller, type PollingSettings } from './status-poller.js';
 import { RecentErrors } from './recent-errors.js';
 
@@ -29,6 +30,8 @@ export interface GatewayDeps {
   /** Opens storage for a job, with the targets and document options its profile chose. */
   openStorage: (job: ScanJob, output: JobOutput) => JobStorageSessionLike;
   settingsStore: ScannerSettingsStore;
+  /** The last capabilities of each scanner, so a restart publishes known scanners whole at once. */
+  capabilitiesCache?: CapabilitiesCache;
   logger: Logger;
   polling: PollingSettings;
   scanDefaults: Partial<ScanSettings>;
@@ -71,6 +74,7 @@ export class Gateway implements GatewayApi {
       logger: deps.logger.child({ component: 'poller' }),
       isBusy: (entry) => entry.queue.running !== undefined,
       onCapabilities: (entry) => {
+        if (entry.capabilities) void deps.capabilitiesCache?.remember(entry.id, entry.capabilities);
         deps.onCapabilities?.(entry);
         this.emit('scannerChanged', entry.view());
       },
@@ -125,7 +129,7 @@ export class Gateway implements GatewayApi {
     if (request.profile !== undefined && !this.profiles.has(request.profile)) {
       throw new ScanError('InvalidRequest', `unknown profile "${request.profile}"`);
     }
-    if (!entry.online || !entry.capabilities) {
+    if (!entry.online || !entry.capabilitiesConfirmed || !entry.capabilities) {
       const why = entry.lastPollError ? ` (last error: ${entry.lastPollError.code}: ${entry.lastPollError.message})` : '';
       throw new ScanError('DeviceOffline', `scanner ${scannerId} is offline${why}`);
     }
@@ -165,6 +169,7 @@ export class Gateway implements GatewayApi {
     void entry.queue.cancelAll('scanner removed').then(() => entry.driver.close().catch(() => undefined));
     this.deps.registry.remove(id);
     void this.deps.settingsStore.forget(id);
+    void this.deps.capabilitiesCache?.forget(id);
     this.emit('scannerRemoved', entry.view());
     return true;
   }
@@ -271,6 +276,8 @@ export class Gateway implements GatewayApi {
       return;
     }
     const entry: ScannerEntry = new ScannerEntry(named, driver, new JobQueue((job) => this.execute(entry, job)));
+    // Known from an earlier run: published whole at once; the first poll asks the device again.
+    entry.capabilities = this.deps.capabilitiesCache?.get(record.id);
     this.entries.set(record.id, entry);
     this.log.info({ scanner: record.id, protocol: record.protocol, url: entry.url }, 'scanner added');
     this.emit('scannerAdded', entry.view());
@@ -286,7 +293,8 @@ export class Gateway implements GatewayApi {
     if (urlChanged && !entry.queue.running) {
       void entry.driver.close().catch(() => undefined);
       entry.driver = this.deps.createDriver(entry.record);
-      entry.capabilities = undefined;
+      // Same device at a new address: keep what it can do on show, but ask it again.
+      entry.capabilitiesConfirmed = false;
     }
     this.poller.pollSoon(entry);
   }
@@ -299,6 +307,7 @@ export class Gateway implements GatewayApi {
     this.entries.delete(id);
     this.poller.stop(entry);
     void entry.queue.cancelAll('scanner merged or removed').then(() => entry.driver.close().catch(() => undefined));
+    void this.deps.capabilitiesCache?.forget(id);
     this.emit('scannerRemoved', entry.view());
   }
 

@@ -86,6 +86,9 @@ export function createHomeAssistantPublisher(deps: HomeAssistantPublisherDeps): 
   }
 
   async function publishScanner(view: ScannerView, force: boolean) {
+    // Not before its capabilities are known: a payload without selects and feeder entities,
+    // replaced a moment later, makes HA drop and re-create those entities.
+    if (!view.capabilities) return;
     for (const topic of ownedTopics(view.id)) pendingClears.delete(topic);
     const payload = buildScannerDiscovery(view, context(), { learnedButtons: learnedButtons.get(view.id) });
     await publishDiscovery(naming.scannerDiscoveryTopic(view.id), payload, force);

@@ -154,6 +154,23 @@ describe('Home Assistant publisher against mosquitto', () => {
     await discovery.stop();
   });
 
+  it('sends no scanner discovery before its capabilities are known, then one payload with them', async () => {
+    const { publisher, prefix, base, gateway } = await setup([]);
+    await publisher.start();
+    const topic = discoveryTopic(prefix, `${base}_${adfDuplex.id}`);
+    const seen = await probe.collect('#');
+    const { capabilities: _known, ...beforeCapabilities } = adfDuplex;
+    gateway.put({ ...beforeCapabilities, online: false });
+    gateway.put(adfDuplex);
+    // The publisher follows each scanner discovery with its preferences: once they came, so did every payload.
+    const full = await seen.next((m) => m.topic === topic && 'resolution' in m.json<{ cmps: object }>().cmps);
+    await seen.next((m) => m.topic === `${base}/${adfDuplex.id}/preferences` && seen.messages.indexOf(m) > seen.messages.indexOf(full));
+    const sent = seen.messages.filter((m) => m.topic === topic);
+    expect(sent).toHaveLength(1);
+    expect(Object.keys(sent[0]!.json<{ cmps: object }>().cmps)).toEqual(expect.arrayContaining(['adf', 'adf_loaded', 'source', 'resolution']));
+    await seen.stop();
+  });
+
   it('updates select options when capabilities change, removing dropped entities first', async () => {
     const { publisher, prefix, base, gateway } = await setup([adfDuplex]);
     await publisher.start();
