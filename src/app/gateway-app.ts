@@ -18,6 +18,7 @@ import { SanedHostDiscovery } from '../discovery/saned/saned-hosts.js';
 import { Gateway, type GatewayDeps } from '../gateway/gateway.js';
 import { createDriverFactory } from '../gateway/driver-factory.js';
 import { ScannerSettingsStore } from '../gateway/scanner-settings-store.js';
+import { CapabilitiesCache } from '../gateway/capabilities-cache.js';
 import { makePreview } from '../jobs/preview.js';
 import { createFolderTracer, type FolderTracer } from '../log/trace-folder.js';
 import { createHomeAssistantPublisher, type HomeAssistantPublisher } from '../homeassistant/publisher.js';
@@ -81,6 +82,7 @@ export function createGatewayApp({ config, logger, version }: GatewayAppDeps): G
   const jobStorage = createJobStorage({ spoolFolder: join(dataFolder, 'spool', 'tmp'), logger: logger.child({ component: 'storage' }) });
   const folderTarget = createFolderTarget({ folder: storageFolder, filenameTemplate: config.storage.filename_template, logger: logger.child({ component: 'folder' }) });
   const settingsStore = new ScannerSettingsStore({ dataFolder, logger: logger.child({ component: 'settings' }) });
+  const capabilitiesCache = new CapabilitiesCache({ dataFolder, logger: logger.child({ component: 'capabilities-cache' }) });
   const targets = new Map<string, StorageTarget>(
     config.targets.map((t) => [t.name, createTarget(t, { logger: logger.child({ component: 'target', target: t.name }), dataFolder, publish: (topic, payload, opts) => connection.publish(`${config.mqtt.base_topic}/${topic}`, payload, { ...(opts?.retain !== undefined ? { retain: opts.retain } : {}), qos: opts?.qos === 0 ? 0 : 1 }) })]),
   );
@@ -106,6 +108,7 @@ export function createGatewayApp({ config, logger, version }: GatewayAppDeps): G
     history,
     deliveries: deliveryViews(deliveries),
     settingsStore,
+    capabilitiesCache,
     logger: logger.child({ component: 'gateway' }),
     polling: config.polling,
     scanDefaults: scanDefaultsFrom(config),
@@ -196,6 +199,7 @@ export function createGatewayApp({ config, logger, version }: GatewayAppDeps): G
       await mkdir(dataFolder, { recursive: true });
       await mkdir(storageFolder, { recursive: true });
       await settingsStore.load();
+      await capabilitiesCache.load();
       await history.load();
       await deliveries.start();
       if (config.mqtt.embedded_broker === 'auto') broker = await ensureBroker(config.mqtt.url, logger, { baseTopic });
@@ -221,6 +225,7 @@ export function createGatewayApp({ config, logger, version }: GatewayAppDeps): G
       await mdns?.stop();
       saned.stop();
       await gateway.stop();
+      await capabilitiesCache.flush();
       await deliveries.stop();
       await history.close();
       await homeassistant.stop();

@@ -119,6 +119,11 @@ export interface GatewayApi {
   health(): HealthReport;
   /** The scanner's persisted preferences used when a command omits a field. */
   getPreferences(scannerId: string): ScanPreferences;
+  /**
+   * What a bare `{}` scan would use now: the stored choices completed by the preferred profile,
+   * `scan.defaults` and the device's defaults (the stored choices alone while capabilities are unknown).
+   */
+  effectivePreferences(scannerId: string): ScanPreferences;
   /** Changes one preference (validated against capabilities) and persists it. */
   setPreference<K extends keyof ScanPreferences>(scannerId: string, key: K, value: ScanPreferences[K]): ScanPreferences;
   /** Names of configured profiles (empty until profiles exist). */

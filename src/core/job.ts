@@ -25,6 +25,11 @@ export function canTransition(from: JobState, to: JobState): boolean {
 /** A file the job stored. */
 export interface StoredFile {
   path: string;
+  /**
+   * Where the file is as users see it, relative to its folder target's root (`office/x.pdf`);
+   * left out by targets whose `path` already names their own location (a URL, `mqtt:<topic>`).
+   */
+  location?: string;
   format: string;
   bytes: number;
   pages: number;

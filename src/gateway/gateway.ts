@@ -15,11 +15,12 @@ import { JobQueue, MAX_QUEUED_JOBS } from '../jobs/job-queue.js';
 import { runScanJob, type JobStorageSessionLike } from '../jobs/run-scan-job.js';
 import { ScanJob } from '../jobs/scan-job.js';
 import type { ScanProfile } from '../profiles/profile.js';
-import { resolveJobPlan, type JobOutput } from '../profiles/resolve-job.js';
+import { effectiveChoices, resolveJobPlan, type JobOutput } from '../profiles/resolve-job.js';
 import { CONTACT_WAIT_MS } from './contact-gate.js';
 import { checkPreference } from './preferences.js';
 import { ScannerEntry } from './scanner-entry.js';
 import type { ScannerSettingsStore } from './scanner-settings-store.js';
+import type { CapabilitiesCache } from './capabilities-cache.js';
 import { StatusPoller, type PollingSettings } from './status-poller.js';
 import { RecentErrors } from './recent-errors.js';
 
@@ -30,6 +31,8 @@ export interface GatewayDeps {
   /** Opens storage for a job, with the targets and document options its profile chose. */
   openStorage: (job: ScanJob, output: JobOutput) => JobStorageSessionLike;
   settingsStore: ScannerSettingsStore;
+  /** The last capabilities of each scanner, so a restart publishes known scanners whole at once. */
+  capabilitiesCache?: CapabilitiesCache;
   logger: Logger;
   polling: PollingSettings;
   scanDefaults: Partial<ScanSettings>;
@@ -72,6 +75,7 @@ export class Gateway implements GatewayApi {
       logger: deps.logger.child({ component: 'poller' }),
       isBusy: (entry) => entry.queue.running !== undefined,
       onCapabilities: (entry) => {
+        if (entry.capabilities) void deps.capabilitiesCache?.remember(entry.id, entry.capabilities);
         deps.onCapabilities?.(entry);
         this.emit('scannerChanged', entry.view());
       },
@@ -161,7 +165,8 @@ export class Gateway implements GatewayApi {
 
   /** The scanner's entry once it is known to be online, after a contact attempt when it is not. */
   private async reachable(scannerId: string): Promise<ScannerEntry> {
-    const ready = (e: ScannerEntry) => e.online && e.capabilities !== undefined;
+    // Capabilities kept from an earlier run are shown at once but not scanned with until the device confirms them.
+    const ready = (e: ScannerEntry) => e.online && e.capabilitiesConfirmed && e.capabilities !== undefined;
     let entry = this.requireEntry(scannerId);
     let answered = true;
     if (!ready(entry) && !this.stopping) {
@@ -201,6 +206,7 @@ export class Gateway implements GatewayApi {
     void entry.queue.cancelAll('scanner removed').then(() => entry.driver.close().catch(() => undefined));
     this.deps.registry.remove(id);
     void this.deps.settingsStore.forget(id);
+    void this.deps.capabilitiesCache?.forget(id);
     this.emit('scannerRemoved', entry.view());
     return true;
   }
@@ -233,6 +239,18 @@ export class Gateway implements GatewayApi {
   getPreferences(scannerId: string): ScanPreferences {
     this.requireEntry(scannerId);
     return this.deps.settingsStore.preferences(scannerId);
+  }
+
+  effectivePreferences(scannerId: string): ScanPreferences {
+    const entry = this.requireEntry(scannerId);
+    const stored = this.deps.settingsStore.preferences(scannerId);
+    if (!entry.capabilities) return stored;
+    try {
+      return effectiveChoices({ profiles: this.profiles, preferences: stored, scanDefaults: this.deps.scanDefaults, caps: entry.capabilities });
+    } catch {
+      // A `{}` scan would be refused (say a profile with adapt: refuse): show the choices as stored.
+      return stored;
+    }
   }
 
   setPreference<K extends keyof ScanPreferences>(scannerId: string, key: K, value: ScanPreferences[K]): ScanPreferences {
@@ -295,6 +313,8 @@ export class Gateway implements GatewayApi {
       return;
     }
     const entry: ScannerEntry = new ScannerEntry(named, driver, new JobQueue((job) => this.execute(entry, job)));
+    // Known from an earlier run: published whole at once; the first poll asks the device again.
+    entry.capabilities = this.deps.capabilitiesCache?.get(record.id);
     this.entries.set(record.id, entry);
     this.log.info({ scanner: record.id, protocol: record.protocol, url: entry.url }, 'scanner added');
     this.emit('scannerAdded', entry.view());
@@ -310,10 +330,11 @@ export class Gateway implements GatewayApi {
     if (urlChanged && !entry.queue.running) {
       void entry.driver.close().catch(() => undefined);
       entry.driver = this.deps.createDriver(entry.record);
-      entry.capabilities = undefined;
+      // Same device at a new address: keep what it can do on show, but ask it again.
+      entry.capabilitiesConfirmed = false;
     }
     // Back in discovery while offline (or with a new address): commands wait for this poll's verdict.
-    if (!entry.online || !entry.capabilities) entry.contact.expect();
+    if (!entry.online || !entry.capabilitiesConfirmed) entry.contact.expect();
     this.poller.pollSoon(entry);
   }
 
@@ -326,6 +347,7 @@ export class Gateway implements GatewayApi {
     this.poller.stop(entry);
     entry.contact.settle();
     void entry.queue.cancelAll('scanner merged or removed').then(() => entry.driver.close().catch(() => undefined));
+    void this.deps.capabilitiesCache?.forget(id);
     this.emit('scannerRemoved', entry.view());
   }
 

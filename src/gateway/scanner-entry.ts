@@ -10,7 +10,10 @@ import { ContactGate } from './contact-gate.js';
 
 /** Runtime state of one scanner. */
 export class ScannerEntry {
+  /** What the scanner can do: as it told us in this run, or kept from an earlier one until it does. */
   capabilities: ScannerCapabilities | undefined;
+  /** True once the device itself reported its capabilities to this run (at this address). */
+  capabilitiesConfirmed = false;
   status: ScannerStatus | undefined;
   online = false;
   /** Consecutive failed polls; the scanner goes offline after a configured number. */

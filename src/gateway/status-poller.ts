@@ -74,8 +74,9 @@ export class StatusPoller {
     if (entry.polling || entry.removed || this.halted) return;
     entry.polling = true;
     try {
-      if (!entry.capabilities) {
+      if (!entry.capabilitiesConfirmed) {
         entry.capabilities = await entry.driver.getCapabilities(AbortSignal.timeout(STATUS_TIMEOUT_MS));
+        entry.capabilitiesConfirmed = true;
         this.deps.onCapabilities(entry);
       }
       const status = await entry.driver.getStatus(AbortSignal.timeout(STATUS_TIMEOUT_MS));

@@ -8,7 +8,7 @@ import type { JobEvent } from '../core/job.js';
 export interface LastScanSummary {
   finished_at: string;
   pages: number;
-  /** Path of the last stored file, or null when the job stored none. */
+  /** Where the last stored file is (inside its storage folder, or the target's own location), or null when none. */
   file: string | null;
   files: string[];
   job: string;
@@ -17,7 +17,9 @@ export interface LastScanSummary {
 /** The summary of a job that finished successfully, or undefined for any other job state. */
 export function lastScanSummaryOf(job: JobEvent | null | undefined): LastScanSummary | undefined {
   if (!job || job.state !== 'done') return undefined;
-  const files = job.files.length > 0 ? [...job.files] : (job.stored ?? []).map((s) => s.path);
+  // Never the gateway's absolute local path where the target said where the file is for users.
+  const stored = job.stored ?? [];
+  const files = stored.length > 0 ? stored.map((s) => s.location ?? s.path) : [...job.files];
   return {
     finished_at: job.finished_at ?? job.created_at,
     pages: job.pages,

@@ -86,10 +86,13 @@ export function createHomeAssistantPublisher(deps: HomeAssistantPublisherDeps): 
   }
 
   async function publishScanner(view: ScannerView, force: boolean) {
+    // Not before its capabilities are known: a payload without selects and feeder entities,
+    // replaced a moment later, makes HA drop and re-create those entities.
+    if (!view.capabilities) return;
     for (const topic of ownedTopics(view.id)) pendingClears.delete(topic);
     const payload = buildScannerDiscovery(view, context(), { learnedButtons: learnedButtons.get(view.id) });
     await publishDiscovery(naming.scannerDiscoveryTopic(view.id), payload, force);
-    await publishJson(naming.scannerTopics(view.id).preferences, gateway.getPreferences(view.id));
+    await publishJson(naming.scannerTopics(view.id).preferences, gateway.effectivePreferences(view.id));
   }
 
   async function publishLastScan(scannerId: string, job: JobEvent | null | undefined) {
@@ -182,9 +185,9 @@ export function createHomeAssistantPublisher(deps: HomeAssistantPublisherDeps): 
     } catch (err) {
       log.warn({ err, scanner: target.scannerId, key: target.key }, 'preference not changed');
     }
-    // Published either way: a refused value must snap HA's select back to the stored one.
+    // Published either way: a refused value must snap HA's select back to the one a scan uses.
     void enqueue(`preferences of ${target.scannerId}`, () =>
-      publishJson(naming.scannerTopics(target.scannerId).preferences, gateway.getPreferences(target.scannerId)),
+      publishJson(naming.scannerTopics(target.scannerId).preferences, gateway.effectivePreferences(target.scannerId)),
     );
   }
 

@@ -70,6 +70,17 @@ export function resolveJobPlan(input: JobSettingsInput): JobPlan {
   };
 }
 
+/**
+ * What a bare `{}` scan (HA's Scan button) would use now, in preference terms: the plan of an
+ * empty command, so HA selects show the value a press uses rather than "unknown" while nothing
+ * was chosen. Throws like resolveJobPlan when such a scan would be refused.
+ */
+export function effectiveChoices(input: Omit<JobSettingsInput, 'request'>): ScanPreferences {
+  const plan = resolveJobPlan({ ...input, request: {} });
+  const { source, resolution, color_mode, format } = plan.settings;
+  return { source, resolution, color_mode, format, ...(plan.profile ? { profile: plan.profile } : {}) };
+}
+
 /** The scan fields a profile sets, with a named page size turned into a region. */
 export function profileRequest(profile: ScanProfile): ScanRequest {
   const request: ScanRequest = {};

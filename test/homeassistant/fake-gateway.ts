@@ -9,6 +9,7 @@ import type {
   ScannerView,
 } from '../../src/core/gateway-api.js';
 import type { JobEvent } from '../../src/core/job.js';
+import { effectiveChoices } from '../../src/profiles/resolve-job.js';
 
 /** Records setPreference calls and lets tests emit gateway events. */
 export class FakeGateway extends FakeGatewayBase implements GatewayApi {
@@ -69,6 +70,12 @@ export class FakeGateway extends FakeGatewayBase implements GatewayApi {
   }
   getPreferences(id: string): ScanPreferences {
     return { ...(this.preferences.get(id) ?? {}) };
+  }
+  /** The real planner over the fake's stored choices, as the gateway does it. */
+  effectivePreferences(id: string): ScanPreferences {
+    const caps = this.scanners.get(id)?.capabilities;
+    const stored = this.getPreferences(id);
+    return caps ? effectiveChoices({ profiles: new Map(), preferences: stored, scanDefaults: {}, caps }) : stored;
   }
   setPreference<K extends keyof ScanPreferences>(id: string, key: K, value: ScanPreferences[K]): ScanPreferences {
     this.setCalls.push({ id, key, value });

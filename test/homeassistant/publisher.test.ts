@@ -67,8 +67,9 @@ describe('Home Assistant publisher against mosquitto', () => {
     );
     for (const payload of retained.values()) expect(checkDevicePayload(JSON.parse(payload.toString()))).toEqual([]);
     const prefs = await retainedUnder(broker.url, `${base}/+/preferences`);
-    expect(JSON.parse(prefs.get(`${base}/${adfDuplex.id}/preferences`)!.toString())).toEqual({ resolution: 300, source: 'adf' });
-    expect(JSON.parse(prefs.get(`${base}/${platenOnly.id}/preferences`)!.toString())).toEqual({});
+    // Chosen values as chosen; the rest as a `{}` scan would fill them: colour and PDF first, the resolution nearest 300 dpi.
+    expect(JSON.parse(prefs.get(`${base}/${adfDuplex.id}/preferences`)!.toString())).toEqual({ resolution: 300, source: 'adf', color_mode: 'color', format: 'pdf' });
+    expect(JSON.parse(prefs.get(`${base}/${platenOnly.id}/preferences`)!.toString())).toEqual({ source: 'platen', resolution: 200, color_mode: 'color', format: 'pdf' });
   });
 
   it('sends discovery again when HA announces itself online', async () => {
@@ -93,7 +94,9 @@ describe('Home Assistant publisher against mosquitto', () => {
     await probe.publish(`${base}/${adfDuplex.id}/set/resolution`, '1200');
     await probe.publish(`${base}/${adfDuplex.id}/set/source`, 'not-a-source');
     await prefs.next((m) => !m.retain && prefs.messages.filter((x) => !x.retain).length >= 3);
-    expect(prefs.messages.filter((m) => !m.retain).map((m) => m.json())).toEqual([{ resolution: 300 }, { resolution: 300 }, { resolution: 300 }]);
+    expect(prefs.messages.filter((m) => !m.retain).map((m) => m.json<{ resolution?: number; source?: string }>())).toEqual(
+      Array(3).fill(expect.objectContaining({ resolution: 300, source: 'platen' })),
+    );
     expect(gateway.preferences.get(adfDuplex.id)).toEqual({ resolution: 300 });
     await prefs.stop();
   });
@@ -149,6 +152,23 @@ describe('Home Assistant publisher against mosquitto', () => {
     const updated = await discovery.next((m) => !m.retain);
     expect(updated.json<{ cmps: { button?: { event_types: string[] } } }>().cmps.button?.event_types).toEqual(['scan', 'ocr']);
     await discovery.stop();
+  });
+
+  it('sends no scanner discovery before its capabilities are known, then one payload with them', async () => {
+    const { publisher, prefix, base, gateway } = await setup([]);
+    await publisher.start();
+    const topic = discoveryTopic(prefix, `${base}_${adfDuplex.id}`);
+    const seen = await probe.collect('#');
+    const { capabilities: _known, ...beforeCapabilities } = adfDuplex;
+    gateway.put({ ...beforeCapabilities, online: false });
+    gateway.put(adfDuplex);
+    // The publisher follows each scanner discovery with its preferences: once they came, so did every payload.
+    const full = await seen.next((m) => m.topic === topic && 'resolution' in m.json<{ cmps: object }>().cmps);
+    await seen.next((m) => m.topic === `${base}/${adfDuplex.id}/preferences` && seen.messages.indexOf(m) > seen.messages.indexOf(full));
+    const sent = seen.messages.filter((m) => m.topic === topic);
+    expect(sent).toHaveLength(1);
+    expect(Object.keys(sent[0]!.json<{ cmps: object }>().cmps)).toEqual(expect.arrayContaining(['adf', 'adf_loaded', 'source', 'resolution']));
+    await seen.stop();
   });
 
   it('updates select options when capabilities change, removing dropped entities first', async () => {

@@ -3,12 +3,14 @@
  * eSCL simulator: every discovery payload checked against the HA schema, the discovered Scan
  * button and selects driven through their command topics, preferences surviving a restart,
  * HA's birth message, removal, the preview image, two instances on one broker, and HA disabled.
+ * Also (issue #8): one discovery payload per scanner at start, at once from the persisted
+ * capabilities after a restart, selects showing what a Scan press uses, and last_file relative.
  */
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { isAbsolute, join, relative } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMosquitto, type MosquittoBroker } from '../helpers/mosquitto.js';
@@ -38,6 +40,8 @@ let probe: MqttProbe;
 let dataFolder: string;
 let gateway: GatewayProcess | undefined;
 const extraGateways: GatewayProcess[] = [];
+/** The scanner's live discovery payloads during each start of the main gateway. */
+const startDiscoveries: Discovery[][] = [];
 
 function gatewayEnv(extra: Record<string, string> = {}): Record<string, string> {
   return {
@@ -53,13 +57,33 @@ function gatewayEnv(extra: Record<string, string> = {}): Record<string, string> 
 
 /** Starts the main gateway on the shared data folder and waits until its scanner is online and discovered. */
 async function startMainGateway(): Promise<GatewayProcess> {
-  const discovered = await probe.collect(SCANNER_DISCOVERY);
-  const started = await startGateway(gatewayEnv());
-  await liveOnline(BASE);
-  // Not a retained copy from an earlier run: this process's own discovery.
-  await discovered.next((m) => !m.retain && isFinal(m) && Object.keys(m.json<Discovery>().cmps).includes('resolution'), START_WAIT_MS);
-  await discovered.stop();
+  const { started, discoveries } = await startCountingDiscovery(gatewayEnv(), BASE, SCANNER_DISCOVERY);
+  startDiscoveries.push(discoveries);
   return started;
+}
+
+const hasSelects = (m: ProbeMessage) => isFinal(m) && Object.keys(m.json<Discovery>().cmps).includes('resolution');
+
+/**
+ * Starts a gateway and returns the live discovery payloads it sent for one scanner while starting:
+ * every one up to the scanner's preferences message that follows its first payload with selects
+ * (the publisher always sends the preferences right after a scanner's discovery).
+ */
+async function startCountingDiscovery(env: Record<string, string>, base: string, topic: string, online = true) {
+  const preferencesTopic = `${base}/${SCANNER}/preferences`;
+  const seen = await probe.collect('#');
+  const started = await startGateway(env);
+  try {
+    if (online) await liveOnline(base);
+    const withSelects = await seen.next((m) => !m.retain && m.topic === topic && hasSelects(m), START_WAIT_MS);
+    const after = seen.messages.indexOf(withSelects);
+    const settled = await seen.next((m) => !m.retain && m.topic === preferencesTopic && seen.messages.indexOf(m) > after, START_WAIT_MS);
+    const upTo = seen.messages.indexOf(settled);
+    const discoveries = seen.messages.slice(0, upTo).filter((m) => !m.retain && m.topic === topic && isFinal(m)).map((m) => m.json<Discovery>());
+    return { started, discoveries };
+  } finally {
+    await seen.stop();
+  }
 }
 
 async function discoveryOf(topic: string): Promise<Discovery> {
@@ -74,7 +98,7 @@ async function press(component: Record<string, unknown>) {
   await probe.publish(component.command_topic as string, component.payload_press as string);
   const final = await jobs.next((m) => ['done', 'failed', 'cancelled'].includes(m.json<{ state: string }>().state), JOB_WAIT_MS);
   await jobs.stop();
-  return final.json<{ state: string; files: string[]; pages: number; error?: unknown }>();
+  return final.json<{ state: string; files: string[]; pages: number; settings?: Record<string, unknown>; error?: unknown }>();
 }
 
 const isFinal = (m: ProbeMessage) => m.payload.length > 0;
@@ -102,6 +126,8 @@ beforeAll(async () => {
   await sim.start();
   dataFolder = await mkdtemp(join(tmpdir(), 'scan2mqtt-ha-it-'));
   probe = await connectProbe(broker.url);
+  // A device whose first answer is unusable (as after a power-on): its scanner is known before its capabilities.
+  sim.inject({ kind: 'malformed-xml', target: 'capabilities', times: 1 });
   gateway = await startMainGateway();
 }, 90_000);
 
@@ -130,6 +156,29 @@ describe('Home Assistant discovery from the real gateway', () => {
     expect(await probe.retained(`${BASE}/${SCANNER}/preferences`)).toBeDefined();
   });
 
+  it('sends the scanner discovery once at start, already with its selects and feeder entities', () => {
+    expect(startDiscoveries[0]).toHaveLength(1);
+    const components = expandedComponents(startDiscoveries[0]![0]!);
+    expect(Object.keys(components)).toEqual(expect.arrayContaining(['adf', 'adf_loaded', 'source', 'resolution', 'color_mode', 'format']));
+  });
+
+  it('shows on every select what a Scan press uses while nothing was chosen', async () => {
+    const components = expandedComponents(await discoveryOf(SCANNER_DISCOVERY));
+    const shown = (await probe.retainedJson<Record<string, unknown>>(`${BASE}/${SCANNER}/preferences`))!;
+    for (const key of ['source', 'resolution', 'color_mode', 'format']) {
+      expect(components[key]!.options, key).toContain(String(shown[key]));
+    }
+    const final = await press(components.scan!);
+    expect(final.state, JSON.stringify(final.error)).toBe('done');
+    const used = final.settings!;
+    expect({ source: used.source, resolution: used.resolution, color_mode: used.color_mode, format: used.format }).toEqual({
+      source: shown.source,
+      resolution: shown.resolution,
+      color_mode: shown.color_mode,
+      format: shown.format,
+    });
+  });
+
   it('runs a scan when the discovered Scan button is pressed, then publishes last scan and a preview JPEG', async () => {
     const scan = expandedComponents(await discoveryOf(SCANNER_DISCOVERY)).scan!;
     const final = await press(scan);
@@ -138,7 +187,11 @@ describe('Home Assistant discovery from the real gateway', () => {
     expect((await stat(final.files[0]!)).size).toBeGreaterThan(1000);
 
     const lastScan = await probe.waitFor(`${BASE}/${SCANNER}/last_scan`, isFinal, JOB_WAIT_MS);
-    expect(lastScan.json()).toMatchObject({ pages: final.pages, file: final.files.at(-1) });
+    // Home Assistant shows where the file is in the storage folder, not the gateway's own file system.
+    const shown = lastScan.json<{ file: string; files: string[] }>();
+    expect(isAbsolute(shown.file)).toBe(false);
+    expect(shown).toMatchObject({ pages: final.pages, file: relative(join(dataFolder, 'scans'), final.files.at(-1)!) });
+    expect(shown.files).toEqual(final.files.map((f) => relative(join(dataFolder, 'scans'), f)));
     const preview = (await probe.waitFor(`${BASE}/${SCANNER}/preview`, isFinal, JOB_WAIT_MS)).payload;
     const thumb = await sharp(preview).metadata();
     expect(thumb.format).toBe('jpeg');
@@ -166,6 +219,7 @@ describe('Home Assistant discovery from the real gateway', () => {
     // Forget the retained copy, so only the persisted file can bring the choice back.
     await probe.publish(`${BASE}/${SCANNER}/preferences`, '', { retain: true });
     gateway = await startMainGateway();
+    expect(startDiscoveries.at(-1)).toHaveLength(1);
     const restored = await probe.waitFor(`${BASE}/${SCANNER}/preferences`, isFinal, START_WAIT_MS);
     expect(restored.json()).toMatchObject({ resolution: 75, format: 'png' });
     const again = await press(expandedComponents(await discoveryOf(SCANNER_DISCOVERY)).scan!);
@@ -220,6 +274,34 @@ describe('Home Assistant discovery from the real gateway', () => {
     expect(response).toMatchObject({ status: 'ok' });
     const after = await retainedUnder(broker.url, `${PREFIX}/#`);
     expect([...after.keys()].sort()).toEqual([BRIDGE_DISCOVERY, SCANNER_DISCOVERY].sort());
+  }, RESTART_TEST_MS);
+
+  it('publishes a known scanner at once after a restart, from the capabilities it kept, while the device is away', async () => {
+    const base = 'scan2mqtt_kept';
+    const topic = `${PREFIX}/device/${base}_${SCANNER}/config`;
+    const device = new EsclSimulator({ uuid: randomUUID() });
+    await device.start();
+    const env = {
+      ...gatewayEnv(),
+      SCAN2MQTT_DATA_FOLDER: join(dataFolder, 'kept'),
+      SCAN2MQTT_STORAGE_FOLDER: join(dataFolder, 'kept', 'scans'),
+      SCAN2MQTT_MQTT_BASE_TOPIC: base,
+      SCAN2MQTT_DEVICES: JSON.stringify([{ name: 'Office scanner', protocol: 'escl', url: device.baseUrl, friendly_name: SCANNER }]),
+    };
+    const first = await startCountingDiscovery(env, base, topic);
+    await first.started.stop();
+    await device.stop();
+    // Forget the retained copy: only the gateway itself can bring the entities back.
+    await probe.publish(topic, '', { retain: true });
+    const again = await startCountingDiscovery(env, base, topic, false);
+    try {
+      expect(again.discoveries).toHaveLength(1);
+      expect(expandedComponents(again.discoveries[0]!)).toEqual(expandedComponents(first.discoveries[0]!));
+      expect((await probe.retained(`${base}/${SCANNER}/availability`))?.toString()).not.toBe('online');
+      expect(await bridgeRequest(base, 'homeassistant/clear', {})).toMatchObject({ status: 'ok' });
+    } finally {
+      await again.started.stop();
+    }
   }, RESTART_TEST_MS);
 
   it('removes every retained topic of a scanner on device/remove', async () => {

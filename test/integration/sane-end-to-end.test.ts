@@ -2,14 +2,15 @@
  * The whole gateway against real saned hosts (SANE `test` backend) and a real Mosquitto:
  * a host listed without a device becomes one scanner per exported device; stored pixels
  * equal Debian scanimage's over the same saned; ADF batch to one PDF; three-pass colour;
- * saned.users credentials; cancel mid-page; saned killed mid-scan and restarted.
+ * saned.users credentials; cancel mid-page; saned killed mid-scan and restarted; Home Assistant
+ * (issue #8): names from vendor and model, one discovery payload per scanner at start.
  */
 import { execFileSync } from 'node:child_process';
 import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMosquitto, type MosquittoBroker } from '../helpers/mosquitto.js';
-import { connectProbe, type MqttProbe } from '../helpers/mqtt-probe.js';
+import { connectProbe, type Collector, type MqttProbe, type ProbeMessage } from '../helpers/mqtt-probe.js';
 import { decodeImage, decodePnm } from '../protocols/sane/helpers.js';
 import { SANED_AVAILABLE, scanimageDirect, scanimageNet, startSaned, type SanedHarness, type SanedOptions } from '../sim/saned/saned.js';
 import { startGateway, type GatewayProcess } from './gateway-process.js';
@@ -35,6 +36,10 @@ let lab: SanedHarness;
 let secure: SanedHarness;
 let secureOptions: SanedOptions;
 let three: SanedHarness;
+/** A saned host exporting a single device. */
+let solo: SanedHarness;
+/** Everything published from before the gateway started. */
+let sinceStart: Collector;
 let gateway: GatewayProcess;
 let probe: MqttProbe;
 const restarted: SanedHarness[] = [];
@@ -73,6 +78,9 @@ async function online(scanner: string, text: 'online' | 'offline'): Promise<void
 
 /** The id the gateway derives for a device of a hand-listed saned host without a friendly name. */
 const labId = (device: string) => `sane_127_0_0_1_${lab.port}_${device.replace(':', '_')}`;
+const soloId = () => `sane_127_0_0_1_${solo.port}_test_0`;
+const discoveryTopic = (scanner: string) => `homeassistant/device/scan2mqtt_${scanner}/config`;
+const hasSelects = (m: ProbeMessage) => m.payload.length > 0 && 'resolution' in m.json<{ cmps: object }>().cmps;
 
 beforeAll(async () => {
   if (!SANED_AVAILABLE) return;
@@ -82,6 +90,9 @@ beforeAll(async () => {
   secure = await startSaned(secureOptions);
   // Only the RGB order: in sane-backends 1.2.1 the test backend's other orders repeat or skip a colour.
   three = await startSaned({ testConf: PICTURE + 'three-pass true\nthree-pass-order RGB\n' });
+  solo = await startSaned({ testConf: 'number_of_devices 1\n' });
+  probe = await connectProbe(broker.url);
+  sinceStart = await probe.collect('#');
   gateway = await startGateway({
     SCAN2MQTT_MQTT_URL: broker.url,
     SCAN2MQTT_DISCOVERY_MDNS: 'false',
@@ -93,16 +104,17 @@ beforeAll(async () => {
       { name: 'Secure', protocol: 'sane', url: `sane://127.0.0.1:${secure.port}/test:0`, username: 'alice', password: 'secret', friendly_name: 'secure' },
       { name: 'Wrong', protocol: 'sane', url: `sane://127.0.0.1:${secure.port}/test:1`, username: 'alice', password: 'wrong', friendly_name: 'wrong' },
       { name: 'Three', protocol: 'sane', url: `sane://127.0.0.1:${three.port}/test:0`, friendly_name: 'three' },
+      { name: 'Solo', protocol: 'sane', url: `sane://127.0.0.1:${solo.port}` },
     ]),
   });
-  probe = await connectProbe(broker.url);
-  await Promise.all([online(labId('test:0'), 'online'), online(labId('test:1'), 'online'), online('secure', 'online'), online('three', 'online')]);
+  await Promise.all([online(labId('test:0'), 'online'), online(labId('test:1'), 'online'), online('secure', 'online'), online('three', 'online'), online(soloId(), 'online')]);
 }, 90_000);
 
 afterAll(async () => {
+  await sinceStart?.stop();
   await probe?.close();
   await gateway?.stop();
-  for (const s of [lab, secure, three, ...restarted]) await s?.stop();
+  for (const s of [lab, secure, three, solo, ...restarted]) await s?.stop();
   await broker?.stop();
 });
 
@@ -121,6 +133,33 @@ describe.skipIf(!SANED_AVAILABLE)('SANE scanners end to end', () => {
     await probe.waitFor('scan2mqtt/bridge/response/discover', undefined, ONLINE_WAIT_MS);
     const again = (await probe.retainedJson<{ id: string; url: string }[]>('scan2mqtt/bridge/devices'))!;
     expect(again.filter((d) => d.url.startsWith(`sane://127.0.0.1:${lab.port}`)).map((d) => d.id).sort()).toEqual([labId('test:0'), labId('test:1')]);
+  });
+
+  it('names each scanner from its vendor and model, with the host entry as prefix only where devices look alike', async () => {
+    const devices = (await probe.retainedJson<{ id: string; name: string }[]>('scan2mqtt/bridge/devices'))!;
+    const nameOf = (id: string) => devices.find((d) => d.id === id)?.name;
+    // The test backend's one device: vendor "Noname", model "frontend-tester".
+    expect(nameOf(soloId())).toBe('Noname frontend-tester');
+    // Both of Lab's devices are the same model: the entry name and the device tell them apart.
+    expect(nameOf(labId('test:0'))).toBe('Lab Noname frontend-tester (test:0)');
+    expect(nameOf(labId('test:1'))).toBe('Lab Noname frontend-tester (test:1)');
+    // A device listed by hand keeps the name it was given.
+    expect(nameOf('secure')).toBe('Secure');
+    const discovery = await probe.retainedJson<{ dev: { name: string } }>(discoveryTopic(soloId()));
+    expect(discovery?.dev.name).toBe('Noname frontend-tester');
+  });
+
+  it('sends each scanner discovery once at start, already with its selects and feeder entities', async () => {
+    for (const id of [labId('test:0'), labId('test:1'), soloId()]) {
+      // The publisher sends a scanner's preferences right after its discovery: once those follow
+      // the payload with selects, every payload of this start has arrived.
+      const full = await sinceStart.next((m) => !m.retain && m.topic === discoveryTopic(id) && hasSelects(m), ONLINE_WAIT_MS);
+      const after = sinceStart.messages.indexOf(full);
+      const settled = await sinceStart.next((m) => !m.retain && m.topic === `scan2mqtt/${id}/preferences` && sinceStart.messages.indexOf(m) > after, ONLINE_WAIT_MS);
+      const sent = sinceStart.messages.slice(0, sinceStart.messages.indexOf(settled)).filter((m) => !m.retain && m.topic === discoveryTopic(id) && m.payload.length > 0);
+      expect(sent, id).toHaveLength(1);
+      expect(Object.keys(sent[0]!.json<{ cmps: object }>().cmps), id).toEqual(expect.arrayContaining(['source', 'resolution', 'adf', 'adf_loaded']));
+    }
   });
 
   const modes = [

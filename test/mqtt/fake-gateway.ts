@@ -118,6 +118,9 @@ export class FakeGateway extends FakeGatewayBase implements GatewayApi {
   getPreferences(): ScanPreferences {
     return {};
   }
+  effectivePreferences(): ScanPreferences {
+    return {};
+  }
   setPreference<K extends keyof ScanPreferences>(_id: string, key: K, value: ScanPreferences[K]): ScanPreferences {
     return { [key]: value };
   }

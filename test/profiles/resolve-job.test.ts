@@ -6,7 +6,7 @@ import { parseScanRequest } from '../../src/core/validate.js';
 import { parseScannerCapabilities } from '../../src/protocols/escl/capabilities.js';
 import { adaptToScanner, fitRegion, nearestResolution } from '../../src/profiles/adapt.js';
 import { parseProfilesConfig, type ScanProfile } from '../../src/profiles/profile.js';
-import { resolveJobPlan } from '../../src/profiles/resolve-job.js';
+import { effectiveChoices, resolveJobPlan } from '../../src/profiles/resolve-job.js';
 
 const FIXTURES = '/work/shared/fixtures/escl/capabilities';
 
@@ -130,5 +130,32 @@ describe('adaptation helpers', () => {
   it('leaves a scanner without sources alone (validation reports it)', () => {
     expect(adaptToScanner({ source: 'adf' }, {}, { protocol: 'escl', sources: {} }).adapted).toEqual([]);
     expect(() => plan({ profile: 'photo' }, {}, {}, { protocol: 'escl', sources: {} })).toThrow(/no input source/);
+  });
+});
+
+describe('effectiveChoices: what the HA selects show', () => {
+  const choices = (preferences = {}, scanDefaults = {}) => effectiveChoices({ profiles: PROFILES, preferences, scanDefaults, caps: CAPS });
+
+  it('is exactly what a bare {} scan would use, whichever layer decided each value', () => {
+    const cases: [object, object][] = [[{}, {}], [{ resolution: 150 }, { format: 'jpeg' }], [{}, { source: 'adf', color_mode: 'bw' }], [{ profile: 'photo' }, {}]];
+    for (const [preferences, scanDefaults] of cases) {
+      const used = plan({}, preferences, scanDefaults);
+      expect(choices(preferences, scanDefaults), JSON.stringify([preferences, scanDefaults])).toEqual({
+        source: used.settings.source,
+        resolution: used.settings.resolution,
+        color_mode: used.settings.color_mode,
+        format: used.settings.format,
+        ...(used.profile ? { profile: used.profile } : {}),
+      });
+    }
+  });
+
+  it('shows the preferred profile\'s values, as a press would use them, and ignores a profile that no longer exists', () => {
+    expect(choices({ profile: 'photo', resolution: 150 })).toMatchObject({ profile: 'photo', resolution: 600, format: 'jpeg' });
+    expect(choices({ profile: 'gone', resolution: 150 })).toEqual({ source: 'platen', resolution: 150, color_mode: 'color', format: 'pdf' });
+  });
+
+  it('throws like the planner when a press would be refused', () => {
+    expect(() => choices({ profile: 'strict' })).toThrow(ScanError);
   });
 });

@@ -71,7 +71,7 @@ describe('folder target', () => {
   it('stores under the rendered name, atomically, leaving no temp files', async () => {
     const folder = join(root, 'plain');
     const [stored] = await createFolderTarget({ folder, logger: silentLogger, fileMode: 0o640 }).deliver(sourceDoc, ctx);
-    expect(stored).toEqual({ path: join(folder, 'office', '2024-01-02_030405_j1_001.pdf'), format: 'pdf', bytes: 25, pages: 2 });
+    expect(stored).toEqual({ path: join(folder, 'office', '2024-01-02_030405_j1_001.pdf'), location: 'office/2024-01-02_030405_j1_001.pdf', format: 'pdf', bytes: 25, pages: 2 });
     expect(await listAll(folder)).toEqual([`office${sep}2024-01-02_030405_j1_001.pdf`]);
     expect(execFileSync('stat', ['-c', '%a', stored?.path ?? ''], { encoding: 'utf8' }).trim()).toBe('640');
   });

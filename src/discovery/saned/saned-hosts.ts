@@ -8,6 +8,7 @@ import type { Logger } from '../../core/logger.js';
 import type { ProtocolTracer } from '../../core/trace.js';
 import { listSaneDevices } from '../../protocols/sane/driver.js';
 import { findingForSanedDevice, type SanedHostEntry } from '../static/devices.js';
+import { sanedDeviceNames, type SanedDeviceIdentity } from './device-names.js';
 
 /** How often a reachable host is asked for its device list again. */
 export const SANED_RELIST_INTERVAL_MS = 5 * 60 * 1000;
@@ -67,9 +68,7 @@ export class SanedHostDiscovery {
       });
       this.failures.delete(host);
       log.debug({ devices: devices.map((d) => d.name) }, 'saned host listed');
-      for (const device of devices) {
-        this.deps.onFinding(findingForSanedDevice(host, device.name, { vendor: device.vendor, model: device.model }));
-      }
+      for (const finding of findingsForSanedHost(host, devices)) this.deps.onFinding(finding);
     } catch (error) {
       const failures = (this.failures.get(host) ?? 0) + 1;
       this.failures.set(host, failures);
@@ -82,4 +81,13 @@ export class SanedHostDiscovery {
       this.timers.set(host, timer);
     }
   }
+}
+
+/** One finding per device of a host's listing, each named from its vendor and model (ids come from the key, unchanged). */
+export function findingsForSanedHost(host: SanedHostEntry, devices: readonly SanedDeviceIdentity[]): DeviceFinding[] {
+  const names = sanedDeviceNames(host.name, devices);
+  return devices.map((device) => {
+    const displayName = names.get(device.name);
+    return findingForSanedDevice(host, device.name, { vendor: device.vendor, model: device.model, ...(displayName ? { displayName } : {}) });
+  });
 }

@@ -61,13 +61,13 @@ export function sanedHostsFromConfig(entries: readonly DeviceConfigEntry[]): San
   return parseDeviceConfig(entries).sanedHosts;
 }
 
-/** The finding for one device a hand-listed saned host exports. */
-export function findingForSanedDevice(host: SanedHostEntry, device: string, info: { vendor?: string; model?: string } = {}): DeviceFinding {
+/** The finding for one device a hand-listed saned host exports; `displayName` defaults to the entry name and device string. */
+export function findingForSanedDevice(host: SanedHostEntry, device: string, info: { vendor?: string; model?: string; displayName?: string } = {}): DeviceFinding {
   const finding: DeviceFinding = {
     key: saneDeviceKey(host.host, host.port, device),
     source: 'static',
     protocol: 'sane',
-    name: `${host.name} ${device}`,
+    name: info.displayName ?? `${host.name} ${device}`,
     endpoints: [{ url: formatSaneUrl({ host: host.host, port: host.port, device }) }],
   };
   if (info.vendor) finding.manufacturer = info.vendor;

@@ -72,7 +72,9 @@ export function createFolderTarget(options: FolderTargetOptions): StorageTarget 
       const target = await prepareDirectory(relativeName);
       const path = await placeFileAtomically(doc.path, target, options.fileMode, { uid: options.uid, gid: options.gid });
       logger.info({ path, pages: doc.pages, bytes: doc.bytes }, 'document stored');
-      return [{ path, format: doc.format, bytes: doc.bytes, pages: doc.pages }];
+      // The gateway's own absolute path means nothing to a Home Assistant user: also say where in the folder it is.
+      const location = relative(root, path).split(sep).join('/');
+      return [{ path, location, format: doc.format, bytes: doc.bytes, pages: doc.pages }];
     },
   };
 }
