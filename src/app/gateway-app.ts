@@ -33,6 +33,7 @@ import type { StorageTarget } from '../storage/target.js';
 import { DeliveryQueue } from '../storage/delivery/delivery-queue.js';
 import { toDocumentOptions } from '../profiles/document-options.js';
 import { JobHistory } from '../jobs/history.js';
+import type { JobBounds } from '../jobs/job-bounds.js';
 import { Scheduler } from '../jobs/scheduler.js';
 import type { ScheduleConfig } from '../jobs/schedule-config.js';
 import { FINAL_JOB_STATES, type JobEvent } from '../core/job.js';
@@ -112,6 +113,8 @@ export function createGatewayApp({ config, logger, version }: GatewayAppDeps): G
     logger: logger.child({ component: 'gateway' }),
     polling: config.polling,
     scanDefaults: scanDefaultsFrom(config),
+    jobBounds: jobBoundsFrom(config),
+    keepPartial: config.scan.keep_partial,
     discoverNow: async () => {
       mdns?.refresh();
       await saned.refresh();
@@ -277,6 +280,11 @@ function scanDefaultsFrom(config: AppConfig): Partial<ScanSettings> {
     ...(d.resolution ? { resolution: d.resolution } : {}),
     ...(d.color_mode ? { color_mode: d.color_mode } : {}),
   };
+}
+
+function jobBoundsFrom(config: AppConfig): JobBounds {
+  const s = config.scan;
+  return { maxPages: s.max_pages, maxJobBytes: s.max_job_mb * 1024 * 1024, minPageBytesPerSecond: s.min_page_bytes_per_s, pageGraceMs: s.page_grace_s * 1000 };
 }
 
 /** The storage layer's finish result in the job event's terms. */

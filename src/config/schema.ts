@@ -5,6 +5,7 @@
  */
 import type convict from 'convict';
 import { COLOR_MODES, DOCUMENT_FORMATS, SCAN_SOURCES } from '../core/capabilities.js';
+import { DEFAULT_MAX_JOB_MB, DEFAULT_MAX_PAGES, DEFAULT_MIN_PAGE_BYTES_PER_S, DEFAULT_PAGE_GRACE_S } from '../jobs/job-bounds.js';
 import { FORMAT } from './formats.js';
 
 /** Prefix of every config env variable. */
@@ -109,6 +110,11 @@ export const CONFIG_SCHEMA: ConfigSectionSpec = {
       color_mode: choice('Default colour mode (color|gray|bw); unset uses the device default', COLOR_MODES, null),
       format: choice('Default document format', DOCUMENT_FORMATS, 'pdf'),
     },
+    max_pages: integer('Pages one job may deliver; one more cancels the job on the device and fails it (LimitExceeded), storing nothing', DEFAULT_MAX_PAGES, 1, 1_000_000),
+    max_job_mb: integer('MiB one job may deliver; more cancels the job on the device and fails it (LimitExceeded), storing nothing', DEFAULT_MAX_JOB_MB, 1, 1024 ** 3),
+    min_page_bytes_per_s: integer('Slowest rate (bytes/s from the device) a page may arrive at after its grace time; slower fails the job (Timeout)', DEFAULT_MIN_PAGE_BYTES_PER_S, 1, 1024 ** 3),
+    page_grace_s: integer('Seconds each page gets before min_page_bytes_per_s applies', DEFAULT_PAGE_GRACE_S, 1, MAX_SECONDS),
+    keep_partial: flag('When the device breaks a batch off (jam, gone, timeout), store its complete pages and report them with "partial": true', true),
   },
   profiles: {
     doc: 'Named scan presets: {name: {source, resolution, color_mode, format, region|page_size, document, targets, adapt}}',

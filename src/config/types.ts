@@ -65,9 +65,14 @@ export interface ScanDefaultsConfig {
   format: DocumentFormat;
 }
 
-/** Scan section. */
+/** Scan section: defaults, the bounds of one job, what a broken-off batch keeps. */
 export interface ScanConfig {
   defaults: ScanDefaultsConfig;
+  max_pages: number;
+  max_job_mb: number;
+  min_page_bytes_per_s: number;
+  page_grace_s: number;
+  keep_partial: boolean;
 }
 
 /** Job history. */

@@ -13,6 +13,7 @@ export type ErrorCode =
   | 'AccessDenied'
   | 'ProtocolError'
   | 'Timeout'
+  | 'LimitExceeded'
   | 'Cancelled'
   | 'StorageFailed'
   | 'NotFound'

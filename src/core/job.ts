@@ -65,6 +65,8 @@ export interface JobEvent {
   /** Total bytes received so far in this job. */
   bytes_total?: number;
   files: string[];
+  /** True on a failed job that still stored its complete pages (the device broke the batch off). */
+  partial?: boolean;
   stored?: StoredFile[];
   /** Per storage target: delivered, spooled for retry, or failed. */
   targets?: TargetDeliveryResult[];

@@ -20,6 +20,11 @@ export interface ScannedPage {
   heightPx?: number;
   /** Resolution the page was actually scanned at, when known. */
   resolution?: number;
+  /**
+   * Bytes of this page received from the device so far, when `data` is an encoding of them
+   * (SANE's raw pixels become PNG/JPEG); the page deadline counts these. Absent: the bytes of `data`.
+   */
+  bytesReceived?: () => number;
 }
 
 /** A connection to one scanner through one protocol. */

@@ -11,6 +11,7 @@ import type { ScannerDriver } from '../core/scanner.js';
 import type { ScanSettings } from '../core/settings.js';
 import { parseScanRequest } from '../core/validate.js';
 import type { DeviceRecord, DeviceRegistry } from '../discovery/registry.js';
+import type { JobBounds } from '../jobs/job-bounds.js';
 import { JobQueue, MAX_QUEUED_JOBS } from '../jobs/job-queue.js';
 import { runScanJob, type JobStorageSessionLike } from '../jobs/run-scan-job.js';
 import { ScanJob } from '../jobs/scan-job.js';
@@ -43,6 +44,10 @@ export interface GatewayDeps {
   /** The delivery spool of remote targets, when one exists. */
   deliveries?: { list(): DeliveryView[]; drop(id: string): Promise<boolean> };
   discoverNow: () => Promise<void>;
+  /** Bounds every job runs under (defaults: DEFAULT_JOB_BOUNDS). */
+  jobBounds?: Partial<JobBounds>;
+  /** Store the complete pages of a batch the device broke off (default true). */
+  keepPartial?: boolean;
   /** Called when a job is done, e.g. to make a preview image. */
   onJobDone?: (scannerId: string, job: ScanJob) => void;
   /** Called when a device record becomes a live scanner (e.g. so hand-listed devices get re-keyed by UUID). */
@@ -364,6 +369,8 @@ export class Gateway implements GatewayApi {
       driver: entry.driver,
       openStorage: (j) => this.deps.openStorage(j, this.jobContexts.get(j) ?? { targets: [], document: {} }),
       logger: this.log.child({ scanner: entry.id }),
+      ...(this.deps.jobBounds ? { bounds: this.deps.jobBounds } : {}),
+      ...(this.deps.keepPartial !== undefined ? { keepPartial: this.deps.keepPartial } : {}),
       onDone: (done) => this.deps.onJobDone?.(entry.id, done),
     });
   }

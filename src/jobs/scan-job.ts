@@ -86,14 +86,15 @@ export class ScanJob {
 
   /** Ends the job as done with the stored files and how each target took them. */
   complete(result: JobStorageResult): void {
-    const { bytes_received: _b, ...rest } = this.current;
-    this.current = rest as JobEvent;
-    this.transition('done', {
-      stored: result.stored,
-      files: result.stored.map((f) => f.path),
-      ...(result.targets ? { targets: result.targets } : {}),
-      ...(result.removed_blank_pages && result.removed_blank_pages.length > 0 ? { removed_blank_pages: result.removed_blank_pages } : {}),
-    });
+    this.dropProgress();
+    this.transition('done', storedFields(result));
+  }
+
+  /** Ends the job as failed although it stored the pages it got whole (`partial: true`). */
+  failPartial(error: unknown, result: JobStorageResult): void {
+    if (this.finished) return;
+    this.dropProgress();
+    this.transition('failed', { error: toErrorPayload(error), partial: true, ...storedFields(result) });
   }
 
   /** Ends the job as failed or cancelled, whichever the error means. */
@@ -118,8 +119,23 @@ export class ScanJob {
     this.controller.abort(new ScanError('Cancelled', reason));
   }
 
+  private dropProgress(): void {
+    const { bytes_received: _b, ...rest } = this.current;
+    this.current = rest as JobEvent;
+  }
+
   private emit(): void {
     const snapshot = this.event;
     for (const listener of this.listeners) listener(snapshot);
   }
+}
+
+/** The job event fields that say what a job stored and where. */
+function storedFields(result: JobStorageResult): Partial<JobEvent> {
+  return {
+    stored: result.stored,
+    files: result.stored.map((f) => f.path),
+    ...(result.targets ? { targets: result.targets } : {}),
+    ...(result.removed_blank_pages && result.removed_blank_pages.length > 0 ? { removed_blank_pages: result.removed_blank_pages } : {}),
+  };
 }

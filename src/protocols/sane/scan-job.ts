@@ -95,12 +95,12 @@ class SaneScanJob {
     return { format: params.format, depth: params.depth, pixelsPerLine: params.pixelsPerLine, bytesPerLine: params.bytesPerLine, byteOrder: start.byteOrder };
   }
 
-  private pageOf(index: number, data: Readable, shape: RawPageShape): ScannedPage {
+  private pageOf(index: number, data: Readable, shape: RawPageShape, bytesReceived?: () => number): ScannedPage {
     // The page stream may fail when no one is reading it: before the consumer attaches, or after it
     // has read every byte and the status after the end marker says JAMMED. Without a listener that
     // 'error' would be an uncaught exception and end the daemon; the job still fails through `done`.
     data.on('error', (error: unknown) => this.options.logger.debug({ err: error, page: index }, 'SANE page stream failed'));
-    return { index, declaredType: mimeTypeOf(this.encoding), data, widthPx: shape.width, heightPx: shape.height, resolution: this.settings.resolution };
+    return { index, declaredType: mimeTypeOf(this.encoding), data, widthPx: shape.width, heightPx: shape.height, resolution: this.settings.resolution, ...(bytesReceived ? { bytesReceived } : {}) };
   }
 
   private connectData(port: number): Promise<ImageDataConnection> {
@@ -129,17 +129,20 @@ class SaneScanJob {
     // failure reaches the consumer through `data` and `done`, so an unread error here is dropped.
     raw.on('error', () => undefined);
     const data = encodeRawPage(raw, shape, this.encoding);
-    const done = this.pump(source, normaliser, raw, params.lines, outputLineBytes(layout), isNormalisedAlready(layout)).catch((err: unknown) => {
+    // The encoder may hold bytes back (and compresses them): the page deadline counts what the device sent.
+    const received = { bytes: 0 };
+    const chunks = countBytes(source.chunks(), received);
+    const done = this.pump(chunks, normaliser, raw, params.lines, outputLineBytes(layout), isNormalisedAlready(layout)).catch((err: unknown) => {
       const error = this.signal.aborted ? new ScanError('Cancelled', 'scan cancelled', { cause: err }) : err;
       raw.destroy(error as Error);
       if (!data.destroyed) data.destroy(error as Error);
       throw error;
     });
     done.catch(() => undefined);
-    return { page: this.pageOf(index, data, shape), done };
+    return { page: this.pageOf(index, data, shape, () => received.bytes), done };
   }
 
-  private async pump(source: ImageDataConnection, normaliser: LineNormaliser, raw: PassThrough, lines: number, lineBytes: number, plain: boolean): Promise<void> {
+  private async pump(source: AsyncIterable<Buffer>, normaliser: LineNormaliser, raw: PassThrough, lines: number, lineBytes: number, plain: boolean): Promise<void> {
     let written = plain ? await pumpBytes(source, raw, lines, lineBytes) : await pumpLines(source, normaliser, raw, lines);
     // A backend that delivers fewer lines than announced gets white lines, so the encoder still sees its full size.
     if (written < lines) this.options.logger.warn({ announced: lines, received: written }, 'page shorter than announced; padded');
@@ -205,10 +208,18 @@ class SaneScanJob {
   }
 }
 
+/** Passes chunks on, adding their length to `received.bytes`. */
+async function* countBytes(chunks: AsyncIterable<Buffer>, received: { bytes: number }): AsyncGenerator<Buffer> {
+  for await (const chunk of chunks) {
+    received.bytes += chunk.length;
+    yield chunk;
+  }
+}
+
 /** Received bytes are already output lines: passes them on up to the announced size; returns the lines written. */
-async function pumpBytes(source: ImageDataConnection, raw: PassThrough, lines: number, lineBytes: number): Promise<number> {
+async function pumpBytes(source: AsyncIterable<Buffer>, raw: PassThrough, lines: number, lineBytes: number): Promise<number> {
   let bytes = 0;
-  for await (const chunk of source.chunks()) {
+  for await (const chunk of source) {
     const part = chunk.subarray(0, Math.max(0, lines * lineBytes - bytes));
     bytes += part.length;
     if (part.length > 0 && !raw.write(part)) await once(raw, 'drain');
@@ -220,9 +231,9 @@ async function pumpBytes(source: ImageDataConnection, raw: PassThrough, lines: n
 }
 
 /** Normalises lines (depth 1 and 16, padded lines) and passes them on; returns the lines written. */
-async function pumpLines(source: ImageDataConnection, normaliser: LineNormaliser, raw: PassThrough, lines: number): Promise<number> {
+async function pumpLines(source: AsyncIterable<Buffer>, normaliser: LineNormaliser, raw: PassThrough, lines: number): Promise<number> {
   let written = 0;
-  for await (const chunk of source.chunks()) {
+  for await (const chunk of source) {
     const complete = normaliser.push(chunk).slice(0, Math.max(0, lines - written));
     if (complete.length === 0) continue;
     written += complete.length;

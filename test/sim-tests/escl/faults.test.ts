@@ -109,6 +109,40 @@ describe('eSCL simulator faults', () => {
     expect((await http(`${s.baseUrl}ScannerStatus`)).status).toBe(200);
   });
 
+  it('cut-body with afterPages: the pages before it arrive whole, the next one is cut', async () => {
+    const s = await startSim({ adfPages: 5 });
+    s.inject({ kind: 'cut-body', afterBytes: 500, afterPages: 2 });
+    const job = await createJob(s, scanSettingsXml({ inputSource: 'Feeder', xRes: 150, width: 1200, height: 1200 }));
+    const answers = [await rawGet(`${job}/NextDocument`), await rawGet(`${job}/NextDocument`), await rawGet(`${job}/NextDocument`)];
+    expect(answers.map((a) => a.failed)).toEqual([false, false, true]);
+    expect(answers[2]?.bytes).toBe(500);
+  });
+
+  it('endless-adf: the feeder never runs out and keeps reporting paper', async () => {
+    const s = await startSim({ adfPages: 1 });
+    s.inject({ kind: 'endless-adf' });
+    const job = await createJob(s);
+    const statuses = [];
+    for (let i = 0; i < 6; i++) statuses.push((await http(`${job}/NextDocument`)).status);
+    expect(statuses).toEqual([200, 200, 200, 200, 200, 200]);
+    expect(await adfState(s)).toBe('ScannerAdfLoaded');
+    expect(/<pwg:ImagesToTransfer>(\d+)</.exec((await http(`${s.baseUrl}ScannerStatus`)).body.toString())?.[1]).not.toBe('0');
+    s.clearFaults();
+    expect((await http(`${job}/NextDocument`)).status).toBe(404);
+  });
+
+  it('unplug: after afterPages whole pages the device is gone until cleared', async () => {
+    const s = await startSim({ adfPages: 5 });
+    s.inject({ kind: 'unplug', afterPages: 2 });
+    const job = await createJob(s);
+    expect(await rawGet(`${job}/NextDocument`)).toMatchObject({ status: 200, failed: false });
+    expect(await rawGet(`${job}/NextDocument`)).toMatchObject({ status: 200, failed: false });
+    expect((await rawGet(`${job}/NextDocument`)).failed).toBe(true);
+    await expect(request(`${s.baseUrl}ScannerStatus`).then((r) => r.body.text())).rejects.toThrow();
+    s.clearFaults();
+    expect((await http(`${s.baseUrl}ScannerStatus`)).status).toBe(200);
+  });
+
   it('malformed-xml: the next capabilities or status document is truncated', async () => {
     const s = await startSim();
     for (const target of ['capabilities', 'status'] as const) {

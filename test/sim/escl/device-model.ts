@@ -100,7 +100,8 @@ export class DeviceModel {
     // A jammed feeder feeds nothing until someone clears it (loadAdf).
     if (this.jammed) return { status: 503, reason: 'ADF jammed' };
     const jam = faults.peek('jam');
-    const pagesLeft = job.backSidePending || this.feederPages > 0;
+    const endless = faults.peek('endless-adf') !== undefined;
+    const pagesLeft = endless || job.backSidePending || this.feederPages > 0;
     if (jam && pagesLeft && job.imagesCompleted >= jam.afterPages) {
       faults.take('jam');
       this.jammed = true;
@@ -116,11 +117,12 @@ export class DeviceModel {
     if (job.imagesCompleted > 0 && faults.take('false-404')) return { status: 404, reason: 'false 404 (Brother)' };
     if (job.backSidePending) job.backSidePending = false;
     else {
-      this.feederPages -= 1;
+      this.feederPages = Math.max(0, this.feederPages - 1);
       job.backSidePending = job.scan.duplex;
     }
     job.imagesCompleted += 1;
-    job.imagesToTransfer = (job.scan.duplex ? this.feederPages * 2 : this.feederPages) + (job.backSidePending ? 1 : 0);
+    const sheetsLeft = endless ? Math.max(1, this.feederPages) : this.feederPages;
+    job.imagesToTransfer = (job.scan.duplex ? sheetsLeft * 2 : sheetsLeft) + (job.backSidePending ? 1 : 0);
     return { status: 200, job, pageNumber: job.imagesCompleted };
   }
 
@@ -147,6 +149,6 @@ export class DeviceModel {
     const { sources } = this.options.caps;
     if (!sources['adf-simplex'] && !sources['adf-duplex']) return undefined;
     if (this.jammed) return 'ScannerAdfJam';
-    return this.feederPages > 0 ? 'ScannerAdfLoaded' : 'ScannerAdfEmpty';
+    return this.feederPages > 0 || this.options.faults.peek('endless-adf') ? 'ScannerAdfLoaded' : 'ScannerAdfEmpty';
   }
 }

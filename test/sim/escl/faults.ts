@@ -1,6 +1,6 @@
 /** Faults a test can inject into the simulator, modelled on devices' documented misbehaviour. */
 
-/** One injectable fault; `times` counts triggers (default 1; slow-body and offline persist until cleared). */
+/** One injectable fault; `times` counts triggers (default 1; slow-body, endless-adf and offline persist until cleared). */
 export type SimFault =
   /** 503 on the next ScanJobs/NextDocument requests (warming up, "device busy"). */
   | { kind: 'busy'; times?: number }
@@ -10,10 +10,14 @@ export type SimFault =
   | { kind: 'jam'; afterPages: number; then?: 404 | 500 }
   /** Page bodies trickle at this rate. */
   | { kind: 'slow-body'; bytesPerSecond: number; times?: number }
-  /** The socket is destroyed after this many body bytes of a page. */
-  | { kind: 'cut-body'; afterBytes: number; times?: number }
+  /** The socket is destroyed after this many body bytes of a page; with `afterPages`, of the first page after that many of a job. */
+  | { kind: 'cut-body'; afterBytes: number; afterPages?: number; times?: number }
   /** The next capabilities/status answers come `delayMs` late (a device waking from sleep answers its first requests slowly). */
   | { kind: 'slow-answer'; delayMs: number; times?: number }
+  /** The feeder never runs out and always reports paper loaded (a faulty or hostile ADF). */
+  | { kind: 'endless-adf' }
+  /** Once `afterPages` pages of a job were sent whole, the device drops off the network (then acts as `offline`). */
+  | { kind: 'unplug'; afterPages: number }
   /** The next capabilities/status document is truncated mid-element. */
   | { kind: 'malformed-xml'; target: 'capabilities' | 'status'; times?: number }
   /** Brother MFC-L2710DW: 404 on a NextDocument that follows a page "too quickly" although pages remain. */
@@ -34,7 +38,7 @@ interface ArmedFault {
 }
 
 /** Faults that stay until cleared unless the test gives `times`. */
-const PERSISTENT_KINDS: ReadonlySet<SimFaultKind> = new Set(['slow-body', 'offline']);
+const PERSISTENT_KINDS: ReadonlySet<SimFaultKind> = new Set(['slow-body', 'endless-adf', 'offline']);
 
 /** The set of armed faults, consumed as they trigger. */
 export class FaultBook {

@@ -270,8 +270,16 @@ export class EsclSimulator {
     res.writeHead(200, { 'Content-Type': scan.documentFormat });
     res.flushHeaders();
     const slow = this.faults.take('slow-body');
-    const cut = this.faults.take('cut-body');
+    const cutDue = (this.faults.peek('cut-body')?.afterPages ?? 0) < answer.pageNumber;
+    const cut = cutDue ? this.faults.take('cut-body') : undefined;
     await sendPageBody(res, page, { bytesPerSecond: slow?.bytesPerSecond, cutAfterBytes: cut?.afterBytes }, signal);
+    const unplug = this.faults.peek('unplug');
+    if (unplug && answer.pageNumber >= unplug.afterPages) {
+      this.faults.take('unplug');
+      // Only once the last byte left: the pages before the unplug reach the client whole.
+      if (!res.writableFinished && !res.destroyed) await new Promise((resolve) => res.once('close', resolve).once('finish', resolve));
+      this.inject({ kind: 'offline' });
+    }
   }
 }
 

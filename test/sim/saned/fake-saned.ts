@@ -142,13 +142,31 @@ export interface FakeDataPort {
   stop(): Promise<void>;
 }
 
-/** Starts a data port; `bytes` undefined = accept and stay silent. */
-export async function startFakeDataPort(bytes?: Buffer): Promise<FakeDataPort> {
+/** Slices per second of a trickling data port. */
+const TRICKLE_TICKS_PER_SECOND = 10;
+
+/** Sends `bytes` at about `bytesPerSecond`, in small slices, until done or the socket closes. */
+async function trickle(socket: Socket, bytes: Buffer, bytesPerSecond: number): Promise<void> {
+  const slice = Math.max(1, Math.floor(bytesPerSecond / TRICKLE_TICKS_PER_SECOND));
+  for (let at = 0; at < bytes.length && !socket.destroyed; at += slice) {
+    socket.write(bytes.subarray(at, at + slice));
+    await new Promise((r) => setTimeout(r, 1000 / TRICKLE_TICKS_PER_SECOND));
+  }
+  if (!socket.destroyed) socket.end();
+}
+
+/**
+ * Starts a data port serving `bytes` to every connection; `bytes` undefined = accept and stay
+ * silent; `bytesPerSecond` = trickle them (a device that sends a page at a crawl).
+ */
+export async function startFakeDataPort(bytes?: Buffer, options: { bytesPerSecond?: number } = {}): Promise<FakeDataPort> {
   const sockets = new Set<Socket>();
   const server = createServer((socket) => {
     sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
     socket.on('error', () => undefined);
-    if (bytes) socket.end(bytes);
+    if (bytes && options.bytesPerSecond !== undefined) void trickle(socket, bytes, options.bytesPerSecond);
+    else if (bytes) socket.end(bytes);
   });
   const port = await listen(server);
   return {
@@ -179,10 +197,16 @@ export const wellBehaved = {
   init: () => new WireWriter().word(0).word(0x01010003).toBuffer(),
   devices: () => new WireWriter().word(0).word(2).word(0).string('fake:0').string('Fake').string('Hostile').string('virtual device').word(1).toBuffer(),
   open: () => new WireWriter().word(0).word(7).string(null).toBuffer(),
-  descriptors: () => {
-    const w = new WireWriter().word(7);
+  /** With `sources`, a `source` option offering them (e.g. `['Flatbed', 'ADF']`). */
+  descriptors: (sources: string[] = []) => {
+    const w = new WireWriter().word(sources.length > 0 ? 8 : 7);
     const opt = (name: string, type: number, unit: number, size: number, cap: number) => w.word(0).string(name).string(name).string('').word(type).word(unit).word(size).word(cap);
     opt('', 1, 0, 4, 4).word(0);
+    if (sources.length > 0) {
+      opt('source', 3, 0, 32, 5).word(3).word(sources.length + 1);
+      for (const source of sources) w.string(source);
+      w.string(null);
+    }
     opt('mode', 3, 0, 8, 5).word(3).word(2).string('Gray').string(null);
     opt('resolution', 1, 4, 4, 5).word(1).word(0).word(1).word(600).word(1);
     for (const name of ['tl-x', 'tl-y', 'br-x', 'br-y']) opt(name, 2, 3, 4, 5).word(1).word(0).word(0).word(100 * 65536).word(0);
