@@ -213,6 +213,19 @@ function checkCrossReferences(config: AppConfig): void {
   }
 }
 
+/** Every schema key set by the environment or present in the file; a value equal to the default still counts. */
+function keysSetByUser(fromFile: Record<string, unknown>, env: Record<string, string | undefined>): Set<string> {
+  const inFile = (path: string): boolean => {
+    let node: unknown = fromFile;
+    for (const part of path.split('.')) {
+      if (typeof node !== 'object' || node === null || !Object.hasOwn(node, part)) return false;
+      node = (node as Record<string, unknown>)[part];
+    }
+    return true;
+  };
+  return new Set(listConfigKeys().filter((key) => env[key.env] !== undefined || inFile(key.key)).map((key) => key.key));
+}
+
 /** Builds the configuration for this start; throws ConfigError naming every bad key. */
 export function loadConfig(input: { argv: string[]; env: NodeJS.ProcessEnv }): AppConfig {
   const cli = parseCliArgs(input.argv);
@@ -231,6 +244,7 @@ export function loadConfig(input: { argv: string[]; env: NodeJS.ProcessEnv }): A
     throw toConfigError(error, env);
   }
   const appConfig = toAppConfig(config.getProperties() as Record<string, unknown>);
+  appConfig.userKeys = keysSetByUser(fromFile, env);
   checkTlsFiles(appConfig);
   checkCrossReferences(appConfig);
   return appConfig;

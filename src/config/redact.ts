@@ -37,6 +37,8 @@ const hideSecret = (value: unknown): unknown => (typeof value === 'string' && va
 /** The config with every secret (sensitive keys, device passwords, URL passwords) replaced by `***`. */
 export function redactedConfig(config: AppConfig): Record<string, unknown> {
   const copy = structuredClone(config) as unknown as Record<string, unknown>;
+  // Bookkeeping of where values came from, not configuration.
+  delete copy['userKeys'];
   for (const key of listConfigKeys()) {
     // `devices` is marked sensitive for its passwords only; the rest of each entry is useful to show.
     if (key.sensitive && key.key !== 'devices' && key.key !== 'targets') setPath(copy, key.key, hideSecret);

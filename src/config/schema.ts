@@ -70,7 +70,7 @@ export const CONFIG_SCHEMA: ConfigSectionSpec = {
     key: text('Client private key file (PEM) for TLS client auth'),
     reject_unauthorized: flag('Verify the broker certificate', true),
     keepalive: integer('MQTT keepalive in seconds (0 turns it off)', 60, 0, 65_535),
-    embedded_broker: choice('auto: start a built-in broker when the default localhost broker is absent; never: do not', ['auto', 'never'], 'auto'),
+    embedded_broker: choice('auto: start a built-in loopback broker when the default broker is absent (only when neither mqtt.url nor mqtt.username is set); never: do not', ['auto', 'never'], 'auto'),
   },
   homeassistant: {
     enabled: flag('Publish Home Assistant MQTT discovery', true),

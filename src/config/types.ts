@@ -22,7 +22,7 @@ export interface MqttConfig {
   key: string;
   reject_unauthorized: boolean;
   keepalive: number;
-  /** `auto`: start aedes when the default localhost broker is absent. */
+  /** `auto`: start aedes when the built-in default broker (no URL and no username given) is absent. */
   embedded_broker: 'auto' | 'never';
 }
 
@@ -125,4 +125,6 @@ export interface AppConfig {
   polling: PollingConfig;
   log: LogConfig;
   trace: TraceConfig;
+  /** Key paths the user set in the config file or the environment, whatever the value (defaults are absent). */
+  userKeys: ReadonlySet<string>;
 }

@@ -16,7 +16,9 @@ import {
 import { invalidRequest } from './errors.js';
 import type { ScanRegionMm, ScanRequest, ScanSettings } from './settings.js';
 
-const REQUEST_FIELDS = new Set(['source', 'resolution', 'color_mode', 'format', 'region', 'brightness', 'contrast', 'profile', 'id']);
+/** The fields a scan command may carry; any other is refused by name. */
+export const SCAN_COMMAND_FIELDS: readonly string[] = ['source', 'resolution', 'color_mode', 'format', 'region', 'brightness', 'contrast', 'profile', 'id'];
+const REQUEST_FIELDS = new Set(SCAN_COMMAND_FIELDS);
 const REGION_FIELDS = ['x', 'y', 'width', 'height'] as const;
 /** Longest client job id we echo back; longer ids are refused rather than truncated. */
 const MAX_CLIENT_ID_LENGTH = 128;

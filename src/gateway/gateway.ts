@@ -4,6 +4,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { ScanError } from '../core/errors.js';
+import { checkScannerName } from '../core/scanner-name.js';
 import type { DeliveryView, GatewayApi, GatewayEvents, HealthReport, HistoryQuery, JobHistoryEntry, ScanPreferences, ScanTrigger, ScannerStatePayload, ScannerView } from '../core/gateway-api.js';
 import type { JobEvent } from '../core/job.js';
 import type { Logger } from '../core/logger.js';
@@ -218,8 +219,7 @@ export class Gateway implements GatewayApi {
 
   renameScanner(id: string, name: string): ScannerView {
     const entry = this.requireEntry(id);
-    const trimmed = name.trim();
-    if (trimmed.length === 0 || trimmed.length > 64) throw new ScanError('InvalidRequest', 'name must be 1 to 64 characters');
+    const trimmed = checkScannerName(name);
     entry.record = { ...entry.record, name: trimmed };
     void this.deps.settingsStore.rename(entry.record.key, id, trimmed, id);
     const view = entry.view();

@@ -58,6 +58,8 @@ export function createHomeAssistantPublisher(deps: HomeAssistantPublisherDeps): 
   const naming = createNaming(deps);
   const ledger = createDiscoveryLedger();
   const learnedButtons = new Map<string, string[]>();
+  /** The last preview of each scanner: republished with the other retained topics after a reconnect, or once the broker is back. */
+  const lastPreviews = new Map<string, Buffer>();
   /** Retained topics still to be emptied; a removal during a broker outage is retried on reconnect. */
   const pendingClears = new Set<string>();
   const delay = deps.birthResendDelayMs ?? BIRTH_RESEND_DELAY_MS;
@@ -107,6 +109,8 @@ export function createHomeAssistantPublisher(deps: HomeAssistantPublisherDeps): 
       try {
         await publishScanner(view, force);
         await publishLastScan(view.id, gateway.getState(view.id)?.job);
+        const preview = lastPreviews.get(view.id);
+        if (preview) await publishRetainedPreview(view.id, preview);
       } catch (err) {
         // One scanner's trouble must not keep the others out of HA.
         log.warn({ err, scanner: view.id }, 'home assistant: discovery of one scanner failed');
@@ -130,6 +134,7 @@ export function createHomeAssistantPublisher(deps: HomeAssistantPublisherDeps): 
   async function removeScanner(view: ScannerView) {
     ledger.forget(naming.scannerDiscoveryTopic(view.id));
     learnedButtons.delete(view.id);
+    lastPreviews.delete(view.id);
     for (const topic of ownedTopics(view.id)) pendingClears.add(topic);
     await flushPendingClears();
   }
@@ -150,6 +155,14 @@ export function createHomeAssistantPublisher(deps: HomeAssistantPublisherDeps): 
       log.warn({ scanner: scannerId, bytes: jpeg.length }, 'preview is not a JPEG of acceptable size; not published');
       return;
     }
+    // A scanner removed meanwhile keeps no preview (its topics are being emptied).
+    if (!gateway.getScanner(scannerId)) return;
+    lastPreviews.set(scannerId, jpeg);
+    // While the broker is away the connect hook's publishAll sends it.
+    if (link.connected !== false) await publishRetainedPreview(scannerId, jpeg);
+  }
+
+  async function publishRetainedPreview(scannerId: string, jpeg: Buffer) {
     await link.publish(naming.scannerTopics(scannerId).preview, jpeg, { retain: true, qos: 0 });
   }
 

@@ -8,13 +8,13 @@ import type { JobEvent } from '../core/job.js';
 import type { Logger } from '../core/logger.js';
 import type { LastWill, MqttConnection } from './connection.js';
 import {
-  MAX_COMMAND_PAYLOAD_BYTES,
   availabilityPayload,
   bridgeEventPayload,
   commandJobId,
   deviceListPayload,
   errorResponse,
   okResponse,
+  oversizedPayloadError,
   parseRequestPayload,
   refusedJobEvent,
   type BridgeEventType,
@@ -178,11 +178,14 @@ class Bridge implements MqttBridge {
   private readonly onCommand = (topic: string, payload: Buffer): void => {
     const parsed = this.topics.parseCommand(topic);
     if (!parsed) return;
-    if (payload.length > MAX_COMMAND_PAYLOAD_BYTES) {
-      this.log.warn({ topic, bytes: payload.length }, 'ignored oversized command payload');
+    const { scannerId, command } = parsed;
+    const tooLarge = oversizedPayloadError(payload);
+    if (tooLarge) {
+      this.log.warn({ topic, bytes: payload.length }, 'refused oversized command payload');
+      // Never parsed, so no client job id is echoed. A cancel has no answer topic of its own.
+      if (command === 'scan') void this.send(this.topics.job(scannerId), refusedJobEvent(scannerId, Buffer.alloc(0), tooLarge));
       return;
     }
-    const { scannerId, command } = parsed;
     if (command === 'cancel') {
       const cancelled = this.deps.gateway.cancelJob(scannerId, commandJobId(payload));
       this.log.info({ scanner: scannerId, cancelled }, 'cancel command');
@@ -199,13 +202,11 @@ class Bridge implements MqttBridge {
   private readonly onRequest = async (topic: string, payload: Buffer): Promise<void> => {
     const action = this.topics.parseBridgeRequest(topic);
     if (action === undefined) return;
-    if (payload.length > MAX_COMMAND_PAYLOAD_BYTES) {
-      this.log.warn({ topic, bytes: payload.length }, 'ignored oversized bridge request');
-      return;
-    }
     let transaction: unknown;
     let response;
     try {
+      const tooLarge = oversizedPayloadError(payload);
+      if (tooLarge) throw tooLarge;
       const { transaction: echoed, ...request } = parseRequestPayload(payload);
       transaction = echoed;
       const { gateway, info, clearHomeAssistant } = this.deps;

@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { connect, type IClientOptions, type MqttClient } from 'mqtt';
+import { redactUrlPassword } from '../config/redact.js';
 import { ScanError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { isValidFilter, topicMatches } from './topic-match.js';
@@ -45,18 +46,27 @@ export interface MqttConnectionDeps {
   /** Overrides `config.client_id`; a random `scan2mqtt_<hex>` id is used when neither is set. */
   clientId?: string;
   will?: LastWill;
-  /** Delay between reconnect attempts; 0 never reconnects (only for tests of the last will). */
+  /** First delay between reconnect attempts, doubled after each failed one; 0 never reconnects (only for tests of the last will). */
   reconnectPeriodMs?: number;
+  /** Longest delay between reconnect attempts. */
+  maxReconnectPeriodMs?: number;
 }
 
-/** mqtt.js waits this long between reconnect attempts unless told otherwise. */
-export const DEFAULT_RECONNECT_PERIOD_MS = 5_000;
+/** First wait before reconnecting, unless told otherwise; each failed attempt doubles it. */
+export const DEFAULT_RECONNECT_PERIOD_MS = 1_000;
+/** The wait between attempts grows to this and stays there: a broker that comes up is found within it. */
+export const MAX_RECONNECT_PERIOD_MS = 30_000;
 /** A CONNACK later than this counts as a failed attempt. */
 export const CONNECT_TIMEOUT_MS = 10_000;
 /** Seconds between keepalive pings when the config sets none. */
 export const DEFAULT_KEEPALIVE_S = 60;
 /** CONNACK codes meaning the broker refused our credentials (3.1.1: 4, 5; v5: 134, 135). */
 const AUTH_REFUSED_CODES = new Set([4, 5, 134, 135]);
+
+/** The wait after one more failed attempt: double the last, within [minMs, maxMs]. */
+export function nextReconnectDelay(lastMs: number, minMs: number, maxMs: number): number {
+  return Math.min(maxMs, Math.max(minMs, lastMs * 2));
+}
 
 interface Subscription {
   filter: string;
@@ -71,7 +81,8 @@ export class MqttConnection {
   private readonly subscriptions: Subscription[] = [];
   private readonly connectListeners = new Set<(isReconnect: boolean) => void>();
   private connectCount = 0;
-  private outageLogged = false;
+  /** Set once an outage's first error, and its "waiting" line, were logged; reset on connect. */
+  private outageLogged = { error: false, waiting: false };
   private abandonStart: ((error: Error) => void) | undefined;
   private stopped = false;
 
@@ -96,6 +107,7 @@ export class MqttConnection {
     const client = connect(this.deps.config.url, options);
     this.client = client;
     this.attachLogging(client);
+    this.attachBackoff(client);
     client.on('connect', () => this.onBrokerConnect());
     client.on('message', (topic, payload) => this.dispatch(topic, payload));
     await new Promise<void>((resolve, reject) => {
@@ -185,25 +197,42 @@ export class MqttConnection {
     return options;
   }
 
+  /**
+   * mqtt.js retries at a fixed period, read again before each wait: grow it after each attempt
+   * (emitted just before the attempt; its failure waits the new period) and reset it on success.
+   */
+  private attachBackoff(client: MqttClient): void {
+    const minMs = this.deps.reconnectPeriodMs ?? DEFAULT_RECONNECT_PERIOD_MS;
+    const maxMs = Math.max(minMs, this.deps.maxReconnectPeriodMs ?? MAX_RECONNECT_PERIOD_MS);
+    if (minMs <= 0) return;
+    client.on('reconnect', () => {
+      client.options.reconnectPeriod = nextReconnectDelay(client.options.reconnectPeriod ?? minMs, minMs, maxMs);
+      this.log.debug({ url: this.deps.config.url, next_retry_ms: client.options.reconnectPeriod }, 'MQTT reconnecting');
+    });
+    client.on('connect', () => {
+      client.options.reconnectPeriod = minMs;
+    });
+  }
+
   private attachLogging(client: MqttClient): void {
     const url = this.deps.config.url;
     client.on('error', (error) => {
       // ECONNREFUSED repeats every reconnect period during an outage; say it once.
-      if (!this.outageLogged) this.log.warn({ err: error.message, url }, 'MQTT connection error');
+      if (!this.outageLogged.error) this.log.warn({ err: error.message, url }, 'MQTT connection error');
       else this.log.debug({ err: error.message }, 'MQTT connection error');
-      this.outageLogged = true;
+      this.outageLogged.error = true;
     });
     client.on('offline', () => {
-      if (!this.outageLogged) this.log.warn({ url }, 'MQTT broker unreachable; retrying in the background');
-      this.outageLogged = true;
+      const maxS = Math.round((this.deps.maxReconnectPeriodMs ?? MAX_RECONNECT_PERIOD_MS) / 1000);
+      if (!this.outageLogged.waiting) this.log.warn({ url }, `Waiting for the MQTT broker at ${redactUrlPassword(url)}: not reachable; retrying in the background, at least every ${maxS} s`);
+      this.outageLogged.waiting = true;
     });
-    client.on('reconnect', () => this.log.debug({ url }, 'MQTT reconnecting'));
   }
 
   private onBrokerConnect(): void {
     const isReconnect = this.connectCount > 0;
     this.connectCount++;
-    this.outageLogged = false;
+    this.outageLogged = { error: false, waiting: false };
     this.log.info({ url: this.deps.config.url, reconnect: isReconnect }, 'MQTT connected');
     const filters = [...new Set(this.subscriptions.map((s) => s.filter))];
     if (filters.length > 0 && this.client) {

@@ -1,6 +1,8 @@
 /**
- * Zero-config start (CONTRACT.md "Running"): when the configured broker is a plain
- * `mqtt://` address on this machine and nothing listens there, run an aedes broker on it.
+ * Zero-config start (CONTRACT.md "Running"): when the broker is the built-in default, a plain
+ * `mqtt://` address on this machine, and nothing listens there, run an aedes broker on it.
+ * It has no login, so it listens on loopback only and never stands in for a broker the
+ * user named: that one is waited for, or the real broker would find its port taken.
  */
 import { createServer, connect as tcpConnect, type Server, type Socket } from 'node:net';
 import type { Aedes } from 'aedes';
@@ -10,6 +12,8 @@ import type { Logger } from '../core/logger.js';
 export interface EmbeddedBroker {
   /** The port it listens on. */
   readonly port: number;
+  /** The (loopback) address it listens on. */
+  readonly address: string;
   stop(): Promise<void>;
 }
 
@@ -28,6 +32,25 @@ const LOOPBACK_HOSTS = new Map([
   ['127.0.0.1', '127.0.0.1'],
   ['[::1]', '::1'],
 ]);
+
+/** What `embeddedBrokerPolicy` decides on. */
+export interface EmbeddedBrokerPolicyInput {
+  mode: 'auto' | 'never';
+  /** True when the user set `mqtt.url` (file or environment), even to the default value. */
+  urlGiven: boolean;
+  username: string;
+}
+
+/** Whether the embedded broker may be started, and why not when it may not. */
+export type EmbeddedBrokerPolicy = { allowed: true } | { allowed: false; reason: string };
+
+/** `auto` stands in only for the built-in default broker without a login; anything else is a real broker to wait for. */
+export function embeddedBrokerPolicy({ mode, urlGiven, username }: EmbeddedBrokerPolicyInput): EmbeddedBrokerPolicy {
+  if (mode === 'never') return { allowed: false, reason: 'mqtt.embedded_broker is never' };
+  if (urlGiven) return { allowed: false, reason: 'mqtt.url was set, so that broker is waited for' };
+  if (username !== '') return { allowed: false, reason: 'mqtt.username was set, so a broker with logins is waited for' };
+  return { allowed: true };
+}
 
 /** Starts an embedded broker on `url` if it is a local plain-MQTT address nobody serves; otherwise null. */
 export async function ensureBroker(url: string, logger: Logger, opts: EnsureBrokerOptions = {}): Promise<EmbeddedBroker | null> {
@@ -55,6 +78,7 @@ export async function ensureBroker(url: string, logger: Logger, opts: EnsureBrok
   log.warn({ url }, `No MQTT broker was listening on ${target.urlHost}:${target.port}; started an embedded broker there. Watch it with: ${watch}`);
   return {
     port: target.port,
+    address: listeningAddress(server) ?? target.bindHost,
     async stop() {
       await closeBroker(broker);
       for (const socket of sockets) socket.destroy();
@@ -97,6 +121,11 @@ function somethingListens(host: string, port: number): Promise<boolean> {
     socket.once('connect', () => done(true));
     socket.once('error', () => done(false));
   });
+}
+
+function listeningAddress(server: Server): string | undefined {
+  const address = server.address();
+  return typeof address === 'object' && address !== null ? address.address : undefined;
 }
 
 function listen(server: Server, host: string, port: number): Promise<void> {

@@ -4,7 +4,7 @@ import { ScanError, toErrorPayload } from '../core/errors.js';
 import type { ScannerView } from '../core/gateway-api.js';
 import type { JobEvent } from '../core/job.js';
 
-/** Incoming command and request payloads larger than this are ignored (CONTRACT: never crash on a huge payload). */
+/** Incoming command and request payloads larger than this are refused unread (CONTRACT: never crash on a huge payload). */
 export const MAX_COMMAND_PAYLOAD_BYTES = 64 * 1024;
 /** Longest client job id echoed into a failed job event; matches the core validator's limit. */
 const MAX_ECHOED_JOB_ID_LENGTH = 128;
@@ -71,6 +71,12 @@ export function refusedJobEvent(scannerId: string, payload: Buffer, error: unkno
     created_at: created,
     finished_at: created,
   };
+}
+
+/** The InvalidRequest for a payload over MAX_COMMAND_PAYLOAD_BYTES, or undefined when it is within the limit. */
+export function oversizedPayloadError(payload: Buffer): ScanError | undefined {
+  if (payload.length <= MAX_COMMAND_PAYLOAD_BYTES) return undefined;
+  return new ScanError('InvalidRequest', `payload of ${payload.length} bytes is larger than the limit of ${MAX_COMMAND_PAYLOAD_BYTES} bytes`);
 }
 
 /** The `id` field of a command payload, when it is JSON with a short string id; never throws. */

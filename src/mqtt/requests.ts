@@ -1,6 +1,7 @@
 /** `bridge/request/<action>` handlers: each turns a parsed request into response data or throws ScanError. */
 import { ScanError } from '../core/errors.js';
 import type { GatewayApi } from '../core/gateway-api.js';
+import { SCAN_COMMAND_FIELDS } from '../core/validate.js';
 import { deviceListEntry, deviceListPayload } from './payloads.js';
 
 /** What a request handler may use. */
@@ -15,29 +16,40 @@ export interface RequestContext {
 /** Handles one action's request body (without `transaction`) and returns the response `data`. */
 export type RequestHandler = (request: Record<string, unknown>, ctx: RequestContext) => object | Promise<object>;
 
+/** One action: the fields its request may carry (besides `transaction`) and its handler. */
+export interface RequestAction {
+  fields: readonly string[];
+  handle: RequestHandler;
+}
+
+const action = (fields: readonly string[], handle: RequestHandler): RequestAction => ({ fields, handle });
+
 /** The actions the bridge answers; anything else gets an error response. */
-export const REQUEST_HANDLERS: Readonly<Record<string, RequestHandler>> = {
-  scan: requestScan,
-  devices: (_request, { gateway }) => ({ devices: deviceListPayload(gateway.listScanners()) }),
-  discover: async (_request, { gateway }) => {
+export const REQUEST_ACTIONS: Readonly<Record<string, RequestAction>> = {
+  scan: action(['scanner', ...SCAN_COMMAND_FIELDS], requestScan),
+  devices: action([], (_request, { gateway }) => ({ devices: deviceListPayload(gateway.listScanners()) })),
+  discover: action([], async (_request, { gateway }) => {
     await gateway.discoverNow();
     return { devices: deviceListPayload(gateway.listScanners()) };
-  },
-  'device/remove': requestRemove,
-  'device/rename': requestRename,
-  health: (_request, { gateway }) => gateway.health(),
-  config: (_request, { info }) => info(),
-  history: requestHistory,
-  deliveries: (_request, { gateway }) => ({ deliveries: gateway.listDeliveries() }),
-  'delivery/drop': requestDropDelivery,
-  'homeassistant/clear': requestClearHomeAssistant,
+  }),
+  'device/remove': action(['id'], requestRemove),
+  'device/rename': action(['id', 'name', 'from', 'to'], requestRename),
+  health: action([], (_request, { gateway }) => gateway.health()),
+  config: action([], (_request, { info }) => info()),
+  history: action(['scanner', 'limit'], requestHistory),
+  deliveries: action([], (_request, { gateway }) => ({ deliveries: gateway.listDeliveries() })),
+  'delivery/drop': action(['id'], requestDropDelivery),
+  'homeassistant/clear': action([], requestClearHomeAssistant),
 };
 
-/** Runs the handler for `action`; unknown actions throw InvalidRequest. */
-export async function handleBridgeRequest(action: string, request: Record<string, unknown>, ctx: RequestContext): Promise<object> {
-  const handler = Object.hasOwn(REQUEST_HANDLERS, action) ? REQUEST_HANDLERS[action] : undefined;
-  if (!handler) throw new ScanError('InvalidRequest', `unknown bridge request: ${action}`);
-  return handler(request, ctx);
+/** Runs the handler for `action`; unknown actions and fields it does not know throw InvalidRequest. */
+export async function handleBridgeRequest(name: string, request: Record<string, unknown>, ctx: RequestContext): Promise<object> {
+  const known = Object.hasOwn(REQUEST_ACTIONS, name) ? REQUEST_ACTIONS[name] : undefined;
+  if (!known) throw new ScanError('InvalidRequest', `unknown bridge request: ${name}`);
+  // A misspelt field would otherwise be ignored silently (a `lmit` returning every job).
+  const unknownField = Object.keys(request).find((field) => !known.fields.includes(field));
+  if (unknownField !== undefined) throw new ScanError('InvalidRequest', `unknown field "${unknownField}" in ${name} request`);
+  return known.handle(request, ctx);
 }
 
 /**

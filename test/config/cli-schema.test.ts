@@ -89,7 +89,12 @@ describe('config/scan2mqtt.example.yaml', () => {
     const fromExample = loadConfig({ argv: ['--config', EXAMPLE], env: {} });
     const defaults = loadConfig({ argv: [], env: {} });
     fromExample.mqtt.client_id = defaults.mqtt.client_id;
-    expect(fromExample).toEqual(defaults);
+    const { userKeys: setByExample, ...exampleValues } = fromExample;
+    const { userKeys: _none, ...defaultValues } = defaults;
+    expect(exampleValues).toEqual(defaultValues);
+    // Its empty url keeps the zero-config broker choice (a set url, even the default, is waited for).
+    expect(setByExample.has('mqtt.url')).toBe(false);
+    expect(_none.size).toBe(0);
   });
 
   it('loads with its commented examples (devices, profiles, targets, schedules) switched on', () => {

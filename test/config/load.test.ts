@@ -59,6 +59,23 @@ describe('loadConfig defaults', () => {
   });
 });
 
+describe('loadConfig records the keys the user set', () => {
+  it('counts a key as set by the environment or the file even when its value is the default', () => {
+    expect(loadConfig({ argv: [], env: {} }).userKeys.has('mqtt.url')).toBe(false);
+    expect(loadConfig({ argv: [], env: { SCAN2MQTT_MQTT_BASE_TOPIC: 'other' } }).userKeys.has('mqtt.url')).toBe(false);
+    const fromEnv = loadConfig({ argv: [], env: { SCAN2MQTT_MQTT_URL: 'mqtt://localhost:1883' } });
+    expect(fromEnv.mqtt.url).toBe('mqtt://localhost:1883');
+    expect(fromEnv.userKeys.has('mqtt.url')).toBe(true);
+    const fromFile = loadConfig({ argv: ['--config', file('c.yaml', 'mqtt:\n  url: mqtt://localhost:1883\n  username: ""\n')], env: {} });
+    expect([...fromFile.userKeys].sort()).toEqual(['mqtt.url', 'mqtt.username']);
+  });
+
+  it('keeps the record out of the published config', () => {
+    const shown = redactedConfig(loadConfig({ argv: [], env: { SCAN2MQTT_MQTT_URL: 'mqtt://broker' } }));
+    expect(Object.keys(shown)).not.toContain('userKeys');
+  });
+});
+
 describe('loadConfig files', () => {
   it('reads YAML given by --config and keeps defaults for the rest', () => {
     const path = file(

@@ -1,4 +1,5 @@
 import { pino } from 'pino';
+import sharp from 'sharp';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createHomeAssistantPublisher } from '../../src/homeassistant/publisher.js';
 import { startMosquitto, type MosquittoBroker } from '../helpers/mosquitto.js';
@@ -32,6 +33,8 @@ async function startPublisher(broker: MosquittoBroker, gateway: FakeGateway) {
 
 const connected = (link: TestLink) => new Promise<void>((resolve) => link.client.once('connect', () => resolve()));
 const topicOf = (id: string) => `homeassistant/device/scan2mqtt_${id}/config`;
+const previewTopic = (id: string) => `scan2mqtt/${id}/preview`;
+const jpegOf = (background: string) => sharp({ create: { width: 16, height: 8, channels: 3, background } }).jpeg().toBuffer();
 
 describe('publisher across reconnects', () => {
   it('sends everything again to a broker that restarted without its retained messages', async () => {
@@ -68,5 +71,50 @@ describe('publisher across reconnects', () => {
     await publisher.stop();
     const left = [...(await retainedUnder(broker.url, 'homeassistant/#')).keys()].sort();
     expect(left).toEqual([topicOf(adfDuplex.id), topicOf('bridge')].sort());
+  });
+
+  it('republishes the last preview to a broker that restarted without its retained messages', async () => {
+    const first = await startMosquitto();
+    cleanups.push(() => first.stop());
+    const gateway = new FakeGateway([adfDuplex]);
+    const { link } = await startPublisher(first, gateway);
+    const jpeg = await jpegOf('#123456');
+    const firstProbe = await connectProbe(first.url);
+    cleanups.push(() => firstProbe.close());
+    const previews = await firstProbe.collect(previewTopic(adfDuplex.id));
+    gateway.emit('preview', adfDuplex.id, jpeg);
+    await previews.next((m) => m.payload.equals(jpeg));
+    await firstProbe.close();
+    const back = connected(link);
+    await first.stop();
+    const second = await startMosquitto({ port: first.port });
+    cleanups.push(() => second.stop());
+    await back;
+    const probe = await connectProbe(second.url);
+    cleanups.push(() => probe.close());
+    expect((await probe.waitFor(previewTopic(adfDuplex.id))).payload.equals(jpeg)).toBe(true);
+    expect((await probe.retained(previewTopic(adfDuplex.id)))?.equals(jpeg)).toBe(true);
+  });
+
+  it('keeps a preview produced while the broker was away and publishes it once the broker is back', async () => {
+    const first = await startMosquitto();
+    cleanups.push(() => first.stop());
+    const gateway = new FakeGateway([adfDuplex]);
+    const { link, publisher } = await startPublisher(first, gateway);
+    const back = connected(link);
+    await first.stop();
+    await new Promise<void>((resolve) => (link.client.connected ? link.client.once('close', () => resolve()) : resolve()));
+    const jpeg = await jpegOf('#abcdef');
+    gateway.emit('preview', adfDuplex.id, jpeg);
+    // The publisher has tried (and failed) to send it before the broker comes back.
+    await publisher.stop();
+    await publisher.start();
+    const second = await startMosquitto({ port: first.port });
+    cleanups.push(() => second.stop());
+    await back;
+    const probe = await connectProbe(second.url);
+    cleanups.push(() => probe.close());
+    expect((await probe.waitFor(previewTopic(adfDuplex.id))).payload.equals(jpeg)).toBe(true);
+    expect((await probe.retained(previewTopic(adfDuplex.id)))?.equals(jpeg)).toBe(true);
   });
 });

@@ -1,16 +1,12 @@
 /**
  * The command line as a user meets it: --version, --help, a bad configuration that stops
- * the start naming the key, --healthcheck, and the embedded broker started when nothing
- * listens on the configured localhost address.
+ * the start naming the key, and --healthcheck (which broker is used: broker-choice.test.ts).
  */
 import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { freePort } from '../helpers/mosquitto.js';
-import { connectProbe } from '../helpers/mqtt-probe.js';
-import { startGateway } from './gateway-process.js';
 
 const REPO = resolve(import.meta.dirname, '../..');
 const TSX = join(REPO, 'node_modules/.bin/tsx');
@@ -63,22 +59,5 @@ describe('command line', () => {
     const { code, stderr } = await run(['--healthcheck'], { SCAN2MQTT_DATA_FOLDER: data });
     expect(code).toBe(1);
     expect(stderr).toMatch(/unhealthy/);
-  });
-
-  it('starts an embedded broker when nothing listens on the localhost address, and reports healthy', { timeout: 60_000 }, async () => {
-    const port = await freePort();
-    const gateway = await startGateway({ SCAN2MQTT_MQTT_URL: `mqtt://localhost:${port}`, SCAN2MQTT_MQTT_EMBEDDED_BROKER: 'auto', SCAN2MQTT_DISCOVERY_MDNS: 'false' });
-    try {
-      await expect.poll(() => gateway.output(), { timeout: 20_000 }).toMatch(/embedded broker/);
-      const probe = await connectProbe(`mqtt://127.0.0.1:${port}`);
-      try {
-        await expect.poll(async () => (await probe.retained('scan2mqtt/bridge/state'))?.toString(), { timeout: 20_000 }).toBe('{"state":"online"}');
-      } finally {
-        await probe.close();
-      }
-      await expect.poll(async () => (await run(['--healthcheck'], { SCAN2MQTT_DATA_FOLDER: gateway.dataFolder })).code, { timeout: 20_000 }).toBe(0);
-    } finally {
-      expect(await gateway.stop()).toBe(0);
-    }
   });
 });

@@ -114,6 +114,13 @@ describe('eSCL scanner end to end', () => {
     expect(gateway.child.exitCode).toBeNull();
   });
 
+  it('refuses a rename to a name with control characters, keeping the published name', async () => {
+    const response = await probe.bridgeRequest('device/rename', { id: SCANNER, name: 'Evil\u0000\u001b[2JName' });
+    expect(response).toMatchObject({ status: 'error', data: { code: 'InvalidRequest' }, error: expect.stringMatching(/control character/) });
+    const devices = JSON.parse((await probe.retained('scan2mqtt/bridge/devices'))!.toString()) as { id: string; name: string }[];
+    expect(devices.find((d) => d.id === SCANNER)?.name).toBe('Simulated AirSane');
+  });
+
   it('keeps the complete pages, and no incomplete one, when the scanner is unplugged mid-page', async () => {
     const before = await filesUnder(gateway.storageFolder);
     sim.loadAdf(5);

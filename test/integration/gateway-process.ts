@@ -22,22 +22,23 @@ export interface GatewayProcess {
   readonly child: ChildProcess;
 }
 
-/** Starts the gateway with `env` added to a clean SCAN2MQTT environment. */
-export async function startGateway(env: Record<string, string>): Promise<GatewayProcess> {
+/** Starts the gateway with `env` added to a clean SCAN2MQTT environment; an `undefined` value leaves that variable unset. */
+export async function startGateway(env: Record<string, string | undefined>): Promise<GatewayProcess> {
   const dataFolder = await mkdtemp(join(tmpdir(), 'scan2mqtt-it-'));
   const storageFolder = join(dataFolder, 'scans');
   const cleanEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('SCAN2MQTT_')));
+  const merged: Record<string, string | undefined> = {
+    ...cleanEnv,
+    SCAN2MQTT_DATA_FOLDER: dataFolder,
+    SCAN2MQTT_STORAGE_FOLDER: storageFolder,
+    SCAN2MQTT_MQTT_EMBEDDED_BROKER: 'never',
+    SCAN2MQTT_LOG_LEVEL: 'debug',
+    SCAN2MQTT_LOG_PRETTY: 'false',
+    ...env,
+  };
   const child = spawn(TSX, ['src/main.ts'], {
     cwd: REPO,
-    env: {
-      ...cleanEnv,
-      SCAN2MQTT_DATA_FOLDER: dataFolder,
-      SCAN2MQTT_STORAGE_FOLDER: storageFolder,
-      SCAN2MQTT_MQTT_EMBEDDED_BROKER: 'never',
-      SCAN2MQTT_LOG_LEVEL: 'debug',
-      SCAN2MQTT_LOG_PRETTY: 'false',
-      ...env,
-    },
+    env: Object.fromEntries(Object.entries(merged).filter((entry): entry is [string, string] => entry[1] !== undefined)),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let log = '';

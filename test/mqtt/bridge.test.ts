@@ -214,17 +214,35 @@ describe('MQTT bridge commands', () => {
     expect(gateway.submits).toHaveLength(1);
   });
 
-  it('ignores oversized payloads and the bridge level, and keeps serving', async () => {
+  it('answers an oversized scan command with a failed InvalidRequest job event, ignores the bridge level, and keeps serving', async () => {
     const { probe, gateway } = await rig();
-    await probe.publish(`${BASE}/office/scan`, Buffer.alloc(65 * 1024, 0x20));
-    await probe.publish(`${BASE}/bridge/scan`, '{}');
-    await probe.publish(`${BASE}/bridge/request/health`, Buffer.alloc(65 * 1024, 0x7b));
-    // Commands from one client are handled in order, so once this is answered the others were seen.
     const jobs = await probe.collect(`${BASE}/office/job`);
+    await probe.publish(`${BASE}/office/scan`, Buffer.alloc(65 * 1024, 0x20));
+    const refused = (await jobs.next()).json<JobEvent>();
+    expect(refused).toMatchObject({ scanner: 'office', state: 'failed', pages: 0, files: [], trigger: 'command', error: { code: 'InvalidRequest' } });
+    expect(refused.error?.message).toMatch(/65536 bytes/);
+    await probe.publish(`${BASE}/bridge/scan`, '{}');
+    // Commands from one client are handled in order, so once this is answered the others were seen.
     await probe.publish(`${BASE}/office/scan`, '{"id":"after"}');
-    expect((await jobs.next()).json()).toMatchObject({ id: 'after', state: 'queued' });
+    expect((await jobs.next((m) => m.json<JobEvent>().id === 'after')).json()).toMatchObject({ state: 'queued' });
+    // Never parsed: the oversized payload did not reach the gateway.
     expect(gateway.submits.map((s) => s.scannerId)).toEqual(['office']);
-    expect(jobs.messages).toHaveLength(1);
+    expect(jobs.messages).toHaveLength(2);
+  });
+
+  it('answers a scan command of exactly the limit like any other', async () => {
+    const { probe } = await rig();
+    const jobs = await probe.collect(`${BASE}/office/job`);
+    const body = '{"id":"edge"}';
+    await probe.publish(`${BASE}/office/scan`, body + ' '.repeat(64 * 1024 - body.length));
+    expect((await jobs.next()).json()).toMatchObject({ id: 'edge', state: 'queued' });
+  });
+
+  it('answers an oversized bridge request with an InvalidRequest error response', async () => {
+    const { probe } = await rig();
+    const response = await request(probe, 'health', Buffer.alloc(65 * 1024, 0x7b).toString());
+    expect(response).toMatchObject({ status: 'error', data: { code: 'InvalidRequest' }, error: expect.stringMatching(/65536 bytes/) });
+    expect(await request(probe, 'health', {})).toMatchObject({ status: 'ok' });
   });
 
   it('cancel reaches cancelJob, with the job id when given', async () => {
@@ -273,5 +291,37 @@ describe('MQTT bridge requests', () => {
     expect(await request(probe, 'devices', '"just a string"')).toMatchObject({ status: 'error' });
     expect(await request(probe, 'health', '')).toMatchObject({ status: 'ok' });
     expect(await request(probe, 'toString', {})).toMatchObject({ status: 'error' });
+  });
+
+  it('refuses unknown fields in every request, naming the field, as scan commands do', async () => {
+    const { probe, gateway } = await rig();
+    const cases: [string, object, string][] = [
+      ['devices', { verbose: true }, 'verbose'],
+      ['health', { transaction: 't', detail: 1 }, 'detail'],
+      ['device/rename', { id: 'office', name: 'Office', colour: 'red' }, 'colour'],
+      ['device/remove', { id: 'office', force: true }, 'force'],
+      ['history', { scanner: 'office', lmit: 5 }, 'lmit'],
+      ['delivery/drop', { id: 'd1', all: true }, 'all'],
+      ['scan', { scanner: 'office', speed: 'fast' }, 'speed'],
+    ];
+    for (const [action, body, field] of cases) {
+      expect(await request(probe, action, body), action).toMatchObject({ status: 'error', data: { code: 'InvalidRequest' }, error: expect.stringContaining(`"${field}"`) });
+    }
+    expect(gateway.scanners.has('office')).toBe(true);
+    expect(gateway.scanners.get('office')?.name).toBe('Scanner office');
+    expect(gateway.submits).toEqual([]);
+  });
+
+  it('refuses a rename to a name with control characters, and keeps the old name', async () => {
+    const { probe } = await rig();
+    for (const name of ['Office\u0000', 'Of\u001b[31mfice', 'Office\nMFP', 'Office\u007f', 'Office\u0085', 'Office\u2028']) {
+      expect(await request(probe, 'device/rename', { id: 'office', name }), JSON.stringify(name)).toMatchObject({
+        status: 'error', data: { code: 'InvalidRequest' }, error: expect.stringMatching(/control character/),
+      });
+    }
+    expect(await request(probe, 'device/rename', { id: 'office', name: 'x'.repeat(65) })).toMatchObject({ status: 'error', error: expect.stringMatching(/1 to 64/) });
+    expect(await request(probe, 'device/rename', { id: 'office', name: 'x'.repeat(64) })).toMatchObject({ status: 'ok' });
+    expect(await request(probe, 'device/rename', { id: 'office', name: 'Büro – Scanner 2' })).toMatchObject({ status: 'ok', data: { name: 'Büro – Scanner 2' } });
+    await expect.poll(async () => (await probe.retainedJson<{ name: string }[]>(`${BASE}/bridge/devices`))?.[0]?.name).toBe('Büro – Scanner 2');
   });
 });

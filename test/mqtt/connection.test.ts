@@ -1,7 +1,7 @@
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ScanError } from '../../src/core/errors.js';
-import { MqttConnection, type MqttConnectionDeps, type MqttSettings } from '../../src/mqtt/connection.js';
+import { MqttConnection, nextReconnectDelay, type MqttConnectionDeps, type MqttSettings } from '../../src/mqtt/connection.js';
 import { freePort, startMosquitto, type MosquittoBroker } from '../helpers/mosquitto.js';
 import { connectProbe, type MqttProbe } from '../helpers/mqtt-probe.js';
 
@@ -38,6 +38,15 @@ async function probe(url: string, options = {}): Promise<MqttProbe> {
   cleanups.push(() => p.close());
   return p;
 }
+
+describe('nextReconnectDelay', () => {
+  it('doubles the pause after each failed attempt, from the first up to the longest', () => {
+    expect(nextReconnectDelay(1_000, 1_000, 30_000)).toBe(2_000);
+    expect(nextReconnectDelay(16_000, 1_000, 30_000)).toBe(30_000);
+    expect(nextReconnectDelay(30_000, 1_000, 30_000)).toBe(30_000);
+    expect(nextReconnectDelay(0, 1_000, 30_000)).toBe(1_000);
+  });
+});
 
 describe('MqttConnection against a real mosquitto', () => {
   it('publishes strings, buffers and objects (as JSON) with retain', async () => {
@@ -96,12 +105,21 @@ describe('MqttConnection against a real mosquitto', () => {
     await expect(c.subscribe('a+/b', () => undefined)).rejects.toMatchObject({ code: 'InvalidRequest' });
   });
 
-  it('waits for a broker that is down at start, then connects', async () => {
+  it('waits for a broker that is down at start, says so, then connects', async () => {
     const port = await freePort();
-    const c = connection({ url: `mqtt://127.0.0.1:${port}` });
+    const logs = captureLogger();
+    const c = connection({ url: `mqtt://u:hidden@127.0.0.1:${port}` }, { logger: logs.logger });
     const started = c.start();
     expect(c.connected).toBe(false);
     await expect(c.publish('t', 'x')).rejects.toMatchObject({ code: 'DeviceOffline' });
+    const waiting = () => logs.lines.map((l) => String(l['msg'])).find((m) => m.startsWith('Waiting for the MQTT broker'));
+    await expect.poll(waiting).toContain(`127.0.0.1:${port}`);
+    // The `url` field is redacted by the root logger; the text must not carry the password either.
+    expect(waiting()).not.toContain('hidden');
+    // A few attempts have failed; their pauses grew.
+    await expect.poll(() => logs.lines.filter((l) => l['next_retry_ms'] !== undefined).length).toBeGreaterThanOrEqual(3);
+    const pauses = logs.lines.flatMap((l) => (typeof l['next_retry_ms'] === 'number' ? [l['next_retry_ms']] : []));
+    expect(pauses.slice(0, 3)).toEqual([2 * RECONNECT_MS, 4 * RECONNECT_MS, 8 * RECONNECT_MS]);
     await broker({ port });
     await started;
     expect(c.connected).toBe(true);

@@ -1,6 +1,6 @@
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ensureBroker, localMqttTarget } from '../../src/mqtt/embedded-broker.js';
+import { embeddedBrokerPolicy, ensureBroker, localMqttTarget } from '../../src/mqtt/embedded-broker.js';
 import { MqttConnection } from '../../src/mqtt/connection.js';
 import { accepts, freePort, startMosquitto } from '../helpers/mosquitto.js';
 import { connectProbe } from '../helpers/mqtt-probe.js';
@@ -24,6 +24,8 @@ describe('ensureBroker', () => {
     expect(embedded).not.toBeNull();
     cleanups.push(async () => embedded?.stop());
     expect(embedded?.port).toBe(port);
+    // Loopback only: the embedded broker has no login, so nothing beyond this machine may reach it.
+    expect(embedded?.address).toBe('127.0.0.1');
     expect(lines.map((l) => String(l['msg'])).join('\n')).toContain(`mosquitto_sub -h localhost -p ${port} -t 'scan2mqtt/#' -v`);
 
     const connection = new MqttConnection({ config: { url: `mqtt://localhost:${port}` }, logger: pino({ level: 'silent' }) });
@@ -54,5 +56,24 @@ describe('ensureBroker', () => {
       expect(await ensureBroker(url, logger)).toBeNull();
     }
     expect(localMqttTarget('mqtt://localhost')).toMatchObject({ port: 1883, bindHost: '127.0.0.1' });
+  });
+});
+
+describe('embeddedBrokerPolicy', () => {
+  it('lets auto stand in only for the built-in default broker without a login', () => {
+    expect(embeddedBrokerPolicy({ mode: 'auto', urlGiven: false, username: '' })).toEqual({ allowed: true });
+  });
+
+  it('never stands in for a broker the user named, or one that wants a login', () => {
+    for (const input of [
+      { mode: 'auto', urlGiven: true, username: '' },
+      { mode: 'auto', urlGiven: false, username: 'gateway' },
+      { mode: 'auto', urlGiven: true, username: 'gateway' },
+      { mode: 'never', urlGiven: false, username: '' },
+    ] as const) {
+      const policy = embeddedBrokerPolicy(input);
+      expect(policy.allowed).toBe(false);
+      expect(policy.allowed === false && policy.reason.length).toBeGreaterThan(0);
+    }
   });
 });

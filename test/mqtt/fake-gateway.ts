@@ -1,4 +1,4 @@
-/** An in-memory GatewayApi for MQTT tests: real core validation, no devices. Records calls. */
+/** An in-memory GatewayApi for MQTT tests: real core validation (commands, names), no devices. Records calls. */
 import { FakeGatewayBase } from '../helpers/fake-gateway-base.js';
 import { ScanError } from '../../src/core/errors.js';
 import type {
@@ -11,6 +11,7 @@ import type {
 } from '../../src/core/gateway-api.js';
 import type { JobEvent } from '../../src/core/job.js';
 import { parseScanRequest, resolveScanSettings } from '../../src/core/validate.js';
+import { checkScannerName } from '../../src/core/scanner-name.js';
 
 /** A scanner view with sensible test defaults. */
 export function makeView(id: string, overrides: Partial<ScannerView> = {}): ScannerView {
@@ -101,7 +102,7 @@ export class FakeGateway extends FakeGatewayBase implements GatewayApi {
   renameScanner(id: string, name: string): ScannerView {
     const view = this.scanners.get(id);
     if (!view) throw new ScanError('NotFound', `no scanner with id ${id}`);
-    const renamed = { ...view, name };
+    const renamed = { ...view, name: checkScannerName(name) };
     this.scanners.set(id, renamed);
     this.emit('scannerChanged', renamed);
     return renamed;
