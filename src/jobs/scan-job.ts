@@ -1,7 +1,7 @@
 /** One scan job: its settings, its state machine and the events it emits. */
 import { randomUUID } from 'node:crypto';
 import { canTransition, FINAL_JOB_STATES, type JobEvent, type JobState, type JobStorageResult } from '../core/job.js';
-import { ScanError, toErrorPayload } from '../core/errors.js';
+import { PartlyStoredError, ScanError, toErrorPayload } from '../core/errors.js';
 import type { ScanSettings } from '../core/settings.js';
 import type { ScanTrigger } from '../core/gateway-api.js';
 
@@ -88,22 +88,18 @@ export class ScanJob {
   complete(result: JobStorageResult): void {
     const { bytes_received: _b, ...rest } = this.current;
     this.current = rest as JobEvent;
-    this.transition('done', {
-      stored: result.stored,
-      files: result.stored.map((f) => f.path),
-      ...(result.targets ? { targets: result.targets } : {}),
-      ...(result.removed_blank_pages && result.removed_blank_pages.length > 0 ? { removed_blank_pages: result.removed_blank_pages } : {}),
-    });
+    this.transition('done', storedPatch(result));
   }
 
-  /** Ends the job as failed or cancelled, whichever the error means. */
+  /** Ends the job as failed or cancelled, whichever the error means; files stored before the failure stay listed. */
   fail(error: unknown): void {
     if (this.finished) return;
     const payload = toErrorPayload(error);
+    const stored = error instanceof PartlyStoredError ? storedPatch(error.result) : {};
     if (payload.code === 'Cancelled') {
-      this.transition('cancelled', { error: payload });
+      this.transition('cancelled', { ...stored, error: payload });
     } else {
-      this.transition('failed', { error: payload });
+      this.transition('failed', { ...stored, error: payload });
     }
   }
 
@@ -122,4 +118,14 @@ export class ScanJob {
     const snapshot = this.event;
     for (const listener of this.listeners) listener(snapshot);
   }
+}
+
+/** The job event fields that say what storage produced. */
+function storedPatch(result: JobStorageResult): Partial<JobEvent> {
+  return {
+    stored: result.stored,
+    files: result.stored.map((f) => f.path),
+    ...(result.targets ? { targets: result.targets } : {}),
+    ...(result.removed_blank_pages && result.removed_blank_pages.length > 0 ? { removed_blank_pages: result.removed_blank_pages } : {}),
+  };
 }

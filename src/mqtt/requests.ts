@@ -30,6 +30,7 @@ export const REQUEST_HANDLERS: Readonly<Record<string, RequestHandler>> = {
   history: requestHistory,
   deliveries: (_request, { gateway }) => ({ deliveries: gateway.listDeliveries() }),
   'delivery/drop': requestDropDelivery,
+  'delivery/retry': requestRetryDelivery,
   'homeassistant/clear': requestClearHomeAssistant,
 };
 
@@ -85,6 +86,12 @@ async function requestDropDelivery(request: Record<string, unknown>, { gateway }
   const id = requiredString(request['id'], 'id');
   if (!(await gateway.dropDelivery(id))) throw new ScanError('NotFound', `no waiting delivery with id ${id}`);
   return { id };
+}
+
+/** `{id}` retries one waiting delivery now, `{}` all of them; answers what each attempt did. */
+async function requestRetryDelivery(request: Record<string, unknown>, { gateway }: RequestContext): Promise<object> {
+  const id = request['id'] === undefined ? undefined : requiredString(request['id'], 'id');
+  return { retried: await gateway.retryDeliveries(id) };
 }
 
 function requiredString(value: unknown, field: string): string {
