@@ -25,8 +25,8 @@ import { createHomeAssistantPublisher, type HomeAssistantPublisher } from '../ho
 import { createMqttBridge, bridgeWill, type MqttBridge } from '../mqtt/bridge.js';
 import { MqttConnection } from '../mqtt/connection.js';
 import { embeddedBrokerPolicy, ensureBroker, type EmbeddedBroker } from '../mqtt/embedded-broker.js';
-import { createJobStorage, type FinishResult } from '../storage/job-storage.js';
-import type { JobStorageResult } from '../core/job.js';
+import { createJobStorage } from '../storage/job-storage.js';
+import { toJobStorageResult } from '../storage/storage-result.js';
 import { createFolderTarget } from '../storage/folder/folder-target.js';
 import { createTarget } from '../storage/targets/create-target.js';
 import type { StorageTarget } from '../storage/target.js';
@@ -80,7 +80,7 @@ export function createGatewayApp({ config, logger, version }: GatewayAppDeps): G
     });
   }
 
-  const jobStorage = createJobStorage({ spoolFolder: join(dataFolder, 'spool', 'tmp'), logger: logger.child({ component: 'storage' }) });
+  const jobStorage = createJobStorage({ spoolFolder: join(dataFolder, 'spool', 'tmp'), minFreeMb: config.storage.min_free_mb, logger: logger.child({ component: 'storage' }) });
   const folderTarget = createFolderTarget({ folder: storageFolder, filenameTemplate: config.storage.filename_template, logger: logger.child({ component: 'folder' }) });
   const settingsStore = new ScannerSettingsStore({ dataFolder, logger: logger.child({ component: 'settings' }) });
   const capabilitiesCache = new CapabilitiesCache({ dataFolder, logger: logger.child({ component: 'capabilities-cache' }) });
@@ -98,12 +98,13 @@ export function createGatewayApp({ config, logger, version }: GatewayAppDeps): G
   const gateway: Gateway = new Gateway({
     registry,
     createDriver: createDriverFactory({ logger, tracer: protocolTracer }),
+    checkStorage: () => jobStorage.checkFreeSpace(),
     openStorage: (job, output) => {
       const document = toDocumentOptions(output.document, { scanner: job.scannerName, job: job.id, createdAt: job.createdAt, ...(output.profile ? { profile: output.profile } : {}) });
       const session = jobStorage.begin({ jobId: job.id, scannerId: job.scannerId, scannerName: job.scannerName, settings: job.settings, createdAt: job.createdAt, ...(document ? { document } : {}) });
       // Config checks every profile's target names at load; an empty list means the storage folder.
       const jobTargets = output.targets.length > 0 ? output.targets.flatMap((name) => targets.get(name) ?? []) : [folderTarget];
-      return { addPage: (page, onProgress) => session.addPage(page, onProgress), finish: () => session.finishJob(jobTargets, deliveries).then(toStorageResult), abort: () => session.abort() };
+      return { addPage: (page, onProgress) => session.addPage(page, onProgress), finish: () => session.finishJob(jobTargets, deliveries).then(toJobStorageResult), abort: () => session.abort() };
     },
     profiles: config.profiles,
     history,
@@ -289,21 +290,6 @@ function jobBoundsFrom(config: AppConfig): JobBounds {
   return { maxPages: s.max_pages, maxJobBytes: s.max_job_mb * 1024 * 1024, minPageBytesPerSecond: s.min_page_bytes_per_s, pageGraceMs: s.page_grace_s * 1000 };
 }
 
-/** The storage layer's finish result in the job event's terms. */
-function toStorageResult(result: FinishResult): JobStorageResult {
-  return {
-    stored: result.stored,
-    targets: result.targets.map((t) => ({
-      target: t.target,
-      status: t.status,
-      ...(t.error ? { error: t.error } : {}),
-      ...(t.outbox && t.outbox.length > 0 ? { outbox: t.outbox } : {}),
-      ...(t.nextAttemptAt ? { next_attempt_at: t.nextAttemptAt } : {}),
-    })),
-    removed_blank_pages: result.removedBlankPages,
-  };
-}
-
 /** The delivery outbox as the gateway API shows it (snake_case, as published). */
 function deliveryViews(queue: DeliveryQueue): NonNullable<GatewayDeps['deliveries']> {
   return {
@@ -326,6 +312,14 @@ function deliveryViews(queue: DeliveryQueue): NonNullable<GatewayDeps['deliverie
       await queue.drop(id);
       return true;
     },
+    retry: async (id) =>
+      (id === undefined ? await queue.retryAll() : [await queue.retry(id)]).map((r) => ({
+        id: r.id,
+        target: r.target,
+        status: r.status,
+        ...(r.error !== undefined ? { error: r.error } : {}),
+        ...(r.nextAttemptAt !== undefined ? { next_attempt_at: r.nextAttemptAt } : {}),
+      })),
   };
 }
 

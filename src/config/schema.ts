@@ -7,6 +7,7 @@ import type convict from 'convict';
 import { COLOR_MODES, DOCUMENT_FORMATS, SCAN_SOURCES } from '../core/capabilities.js';
 import { DEFAULT_MAX_JOB_MB, DEFAULT_MAX_PAGES, DEFAULT_MIN_PAGE_BYTES_PER_S, DEFAULT_PAGE_GRACE_S } from '../jobs/job-bounds.js';
 import { FORMAT } from './formats.js';
+import { DEFAULT_MIN_FREE_MB } from '../storage/free-space.js';
 
 /** Prefix of every config env variable. */
 export const ENV_PREFIX = 'SCAN2MQTT_';
@@ -85,6 +86,7 @@ export const CONFIG_SCHEMA: ConfigSectionSpec = {
       format: FORMAT.filenameTemplate,
       default: '{scanner}/{date}_{time}_{job}_p{page}.{ext}',
     },
+    min_free_mb: integer('A job is refused (InsufficientStorage) while the data folder disk has less free space, in MB; 0 turns the check off', DEFAULT_MIN_FREE_MB, 0, 10_000_000),
   },
   data: {
     folder: { doc: 'Folder for persisted settings, spool and job history', format: FORMAT.nonEmptyText, default: './data' },

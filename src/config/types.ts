@@ -39,6 +39,8 @@ export interface HomeAssistantConfig {
 export interface StorageConfig {
   folder: string;
   filename_template: string;
+  /** Free-space floor of the data folder's disk; 0 = no check. */
+  min_free_mb: number;
 }
 
 /** Where persisted state lives. */

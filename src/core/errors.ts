@@ -1,4 +1,5 @@
 /** Typed errors: every failure that reaches a user carries a stable `code`. */
+import type { JobStorageResult } from './job.js';
 
 /** The codes a job event or bridge response can carry. */
 export type ErrorCode =
@@ -16,6 +17,7 @@ export type ErrorCode =
   | 'LimitExceeded'
   | 'Cancelled'
   | 'StorageFailed'
+  | 'InsufficientStorage'
   | 'NotFound'
   | 'Internal';
 
@@ -27,6 +29,20 @@ export class ScanError extends Error {
     super(message, options);
     this.name = 'ScanError';
     this.code = code;
+  }
+}
+
+/**
+ * Storing a job failed after some of its documents were stored or kept in the outbox: the
+ * failed job event still lists `result`, because those files exist under their final names.
+ */
+export class PartlyStoredError extends ScanError {
+  readonly result: JobStorageResult;
+
+  constructor(message: string, result: JobStorageResult, options?: { cause?: unknown }) {
+    super('StorageFailed', message, options);
+    this.name = 'PartlyStoredError';
+    this.result = result;
   }
 }
 

@@ -98,6 +98,16 @@ export interface DeliveryView {
   created_at: string;
 }
 
+/** What retrying one waiting delivery did (`bridge/request/delivery/retry`). */
+export interface DeliveryRetryView {
+  id: string;
+  target: string;
+  /** delivered: it arrived now; pending: still failing, retried later; failed: still failing, waits for the operator. */
+  status: 'delivered' | 'pending' | 'failed';
+  error?: string;
+  next_attempt_at?: string;
+}
+
 /** Who asked for a scan; recorded in the job. */
 export type ScanTrigger = NonNullable<JobEvent['trigger']>;
 
@@ -134,6 +144,8 @@ export interface GatewayApi {
   listDeliveries(): DeliveryView[];
   /** Drops a waiting delivery; false when there is none with that id. */
   dropDelivery(id: string): Promise<boolean>;
+  /** Retries one waiting delivery now, or every one without an id; throws ScanError('NotFound') for an unknown id. */
+  retryDeliveries(id?: string): Promise<DeliveryRetryView[]>;
   on<E extends keyof GatewayEvents>(event: E, listener: GatewayEvents[E]): void;
   off<E extends keyof GatewayEvents>(event: E, listener: GatewayEvents[E]): void;
 }

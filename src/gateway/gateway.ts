@@ -5,7 +5,7 @@
 import { EventEmitter } from 'node:events';
 import { ScanError } from '../core/errors.js';
 import { checkScannerName } from '../core/scanner-name.js';
-import type { DeliveryView, GatewayApi, GatewayEvents, HealthReport, HistoryQuery, JobHistoryEntry, ScanPreferences, ScanTrigger, ScannerStatePayload, ScannerView } from '../core/gateway-api.js';
+import type { DeliveryRetryView, DeliveryView, GatewayApi, GatewayEvents, HealthReport, HistoryQuery, JobHistoryEntry, ScanPreferences, ScanTrigger, ScannerStatePayload, ScannerView } from '../core/gateway-api.js';
 import type { JobEvent } from '../core/job.js';
 import type { Logger } from '../core/logger.js';
 import type { ScannerDriver } from '../core/scanner.js';
@@ -32,6 +32,8 @@ export interface GatewayDeps {
   createDriver: (record: DeviceRecord) => ScannerDriver;
   /** Opens storage for a job, with the targets and document options its profile chose. */
   openStorage: (job: ScanJob, output: JobOutput) => JobStorageSessionLike;
+  /** Rejects (e.g. InsufficientStorage) when storage cannot take a job now; checked before each job starts. */
+  checkStorage?: () => Promise<void>;
   settingsStore: ScannerSettingsStore;
   /** The last capabilities of each scanner, so a restart publishes known scanners whole at once. */
   capabilitiesCache?: CapabilitiesCache;
@@ -43,7 +45,7 @@ export interface GatewayDeps {
   /** Where finished jobs are recorded (job history). */
   history?: { record(entry: JobHistoryEntry): Promise<void>; list(query?: HistoryQuery): JobHistoryEntry[] };
   /** The delivery spool of remote targets, when one exists. */
-  deliveries?: { list(): DeliveryView[]; drop(id: string): Promise<boolean> };
+  deliveries?: { list(): DeliveryView[]; drop(id: string): Promise<boolean>; retry(id?: string): Promise<DeliveryRetryView[]> };
   discoverNow: () => Promise<void>;
   /** Bounds every job runs under (defaults: DEFAULT_JOB_BOUNDS). */
   jobBounds?: Partial<JobBounds>;
@@ -282,6 +284,12 @@ export class Gateway implements GatewayApi {
     return this.deps.deliveries?.drop(id) ?? Promise.resolve(false);
   }
 
+  async retryDeliveries(id?: string): Promise<DeliveryRetryView[]> {
+    if (this.deps.deliveries) return this.deps.deliveries.retry(id);
+    if (id !== undefined) throw new ScanError('NotFound', `no waiting delivery with id ${id}`);
+    return [];
+  }
+
   on<E extends keyof GatewayEvents>(event: E, listener: GatewayEvents[E]): void {
     this.emitter.on(event, listener as (...args: unknown[]) => void);
   }
@@ -363,8 +371,15 @@ export class Gateway implements GatewayApi {
     this.poller.markOffline(entry);
   }
 
-  private execute(entry: ScannerEntry, job: ScanJob): Promise<void> {
+  private async execute(entry: ScannerEntry, job: ScanJob): Promise<void> {
     this.poller.pollSoon(entry);
+    try {
+      await this.deps.checkStorage?.();
+    } catch (error) {
+      // Refused before the scanner moves paper: nothing was scanned that could not be kept.
+      job.fail(error);
+      return;
+    }
     return runScanJob(job, {
       driver: entry.driver,
       openStorage: (j) => this.deps.openStorage(j, this.jobContexts.get(j) ?? { targets: [], document: {} }),

@@ -2,7 +2,7 @@
  * Runs one job: pages from the driver stream into storage as they arrive, then the
  * document is assembled and delivered. Owns the job's states; protocols only yield pages.
  */
-import { ScanError, type ErrorCode } from '../core/errors.js';
+import { PartlyStoredError, ScanError, type ErrorCode } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { ScannedPage, ScannerDriver } from '../core/scanner.js';
 import type { JobStorageResult, StoredFile } from '../core/job.js';
@@ -141,6 +141,11 @@ async function storePartial(job: ScanJob, storage: JobStorageSessionLike, failur
     return true;
   } catch (error) {
     log.error({ err: error }, 'could not store the complete pages of a failed job');
+    // Some of them did land under final names: the event must still list exactly those.
+    if (error instanceof PartlyStoredError) {
+      job.failPartial(failure, error.result);
+      return true;
+    }
     return false;
   }
 }

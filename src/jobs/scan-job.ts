@@ -1,7 +1,7 @@
 /** One scan job: its settings, its state machine and the events it emits. */
 import { randomUUID } from 'node:crypto';
 import { canTransition, FINAL_JOB_STATES, type JobEvent, type JobState, type JobStorageResult } from '../core/job.js';
-import { ScanError, toErrorPayload } from '../core/errors.js';
+import { PartlyStoredError, ScanError, toErrorPayload } from '../core/errors.js';
 import type { ScanSettings } from '../core/settings.js';
 import type { ScanTrigger } from '../core/gateway-api.js';
 
@@ -97,14 +97,15 @@ export class ScanJob {
     this.transition('failed', { error: toErrorPayload(error), partial: true, ...storedFields(result) });
   }
 
-  /** Ends the job as failed or cancelled, whichever the error means. */
+  /** Ends the job as failed or cancelled, whichever the error means; files stored before the failure stay listed. */
   fail(error: unknown): void {
     if (this.finished) return;
     const payload = toErrorPayload(error);
+    const stored = error instanceof PartlyStoredError ? storedFields(error.result) : {};
     if (payload.code === 'Cancelled') {
-      this.transition('cancelled', { error: payload });
+      this.transition('cancelled', { ...stored, error: payload });
     } else {
-      this.transition('failed', { error: payload });
+      this.transition('failed', { ...stored, error: payload });
     }
   }
 

@@ -39,6 +39,7 @@ export const REQUEST_ACTIONS: Readonly<Record<string, RequestAction>> = {
   history: action(['scanner', 'limit'], requestHistory),
   deliveries: action([], (_request, { gateway }) => ({ deliveries: gateway.listDeliveries() })),
   'delivery/drop': action(['id'], requestDropDelivery),
+  'delivery/retry': action(['id'], requestRetryDelivery),
   'homeassistant/clear': action([], requestClearHomeAssistant),
 };
 
@@ -97,6 +98,12 @@ async function requestDropDelivery(request: Record<string, unknown>, { gateway }
   const id = requiredString(request['id'], 'id');
   if (!(await gateway.dropDelivery(id))) throw new ScanError('NotFound', `no waiting delivery with id ${id}`);
   return { id };
+}
+
+/** `{id}` retries one waiting delivery now, `{}` all of them; answers what each attempt did. */
+async function requestRetryDelivery(request: Record<string, unknown>, { gateway }: RequestContext): Promise<object> {
+  const id = request['id'] === undefined ? undefined : requiredString(request['id'], 'id');
+  return { retried: await gateway.retryDeliveries(id) };
 }
 
 function requiredString(value: unknown, field: string): string {

@@ -1,7 +1,7 @@
 /** Stores the pages of a scan job as finished files: spool each page, build documents, hand them to targets. */
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ScanError } from '../core/errors.js';
+import { PartlyStoredError, ScanError } from '../core/errors.js';
 import type { StoredFile } from '../core/job.js';
 import type { Logger } from '../core/logger.js';
 import type { ScannedPage } from '../core/scanner.js';
@@ -9,12 +9,15 @@ import type { ScanSettings } from '../core/settings.js';
 import type { DeliveryOutcome, DeliveryQueue } from './delivery/delivery-queue.js';
 import { buildJobDocuments } from './documents/build-documents.js';
 import type { DocumentOptions } from './document-options.js';
+import { checkFreeSpace, DEFAULT_MIN_FREE_MB } from './free-space.js';
 import { spoolPage } from './spool-page.js';
 import type { SpooledPage } from './spooled-page.js';
 import { storageFailure } from './storage-errors.js';
+import { summarizeTarget, toJobStorageResult, type FinishResult, type TargetDelivery } from './storage-result.js';
 import type { DeliveryContext, OutputDocument, StorageTarget } from './target.js';
 
 export type { SpooledPage } from './spooled-page.js';
+export type { FinishResult, TargetDelivery } from './storage-result.js';
 
 /** Largest single page accepted by default: far above a 1200 dpi A3 colour JPEG, low enough to stop a runaway stream. */
 export const DEFAULT_MAX_PAGE_BYTES = 2 * 1024 ** 3;
@@ -28,6 +31,8 @@ export interface JobStorageOptions {
   maxPageBytes?: number;
   /** PATH searched for optional tools (ocrmypdf, tiffcp); the process PATH by default. */
   toolPath?: string;
+  /** Free-space floor of the spool's disk in MB (`storage.min_free_mb`); DEFAULT_MIN_FREE_MB when unset, 0 turns it off. */
+  minFreeMb?: number;
 }
 
 /** The job a storage session belongs to. */
@@ -41,33 +46,12 @@ export interface JobInfo {
   document?: DocumentOptions;
 }
 
-/** What one target did with the job's documents, for the job event (`targets: [...]`). */
-export interface TargetDelivery {
-  target: string;
-  /** delivered: all documents arrived; spooled: kept in the outbox and retried; failed: needs the operator. */
-  status: 'delivered' | 'spooled' | 'failed';
-  files: StoredFile[];
-  error?: string;
-  /** Outbox ids of the documents kept for this target. */
-  outbox?: string[];
-  nextAttemptAt?: string;
-}
-
-/** The outcome of a finished job's storage. */
-export interface FinishResult {
-  /** Files every target reported (folder paths, WebDAV URLs, paperless task references...). */
-  stored: StoredFile[];
-  targets: TargetDelivery[];
-  /** Reading-order numbers of pages dropped as blank. */
-  removedBlankPages: number[];
-  /** Pages in the stored document(s). */
-  pages: number;
-}
-
 /** Opens a storage session per job. */
 export interface JobStorage {
   /** Starts storing one job; nothing touches the disk until its first page. */
   begin(job: JobInfo): StorageSession;
+  /** Rejects with ScanError('InsufficientStorage') while the spool's disk is below the free-space floor: check before a job starts. */
+  checkFreeSpace(): Promise<void>;
 }
 
 /** The storage side of one running job. */
@@ -78,9 +62,10 @@ export interface StorageSession {
   finish(targets: readonly StorageTarget[], queue?: DeliveryQueue): Promise<StoredFile[]>;
   /**
    * Like finish, with the per-target summary. Without a queue any target failure rejects. With a
-   * queue a target that is down gets the document from the outbox later (status `spooled`, the job
-   * is still done); a permanent failure (bad token, disk full, too big) rejects with
-   * ScanError('StorageFailed') naming the target, and the document stays in the outbox as failed.
+   * queue a target that is down or full gets the document from the outbox later (status `spooled`,
+   * the job is still done); a permanent failure (bad token, permission denied, too big) rejects
+   * with PartlyStoredError naming the target and listing what was stored all the same, and the
+   * document stays in the outbox as failed.
    */
   finishJob(targets: readonly StorageTarget[], queue?: DeliveryQueue): Promise<FinishResult>;
   /** Removes everything spooled; nothing is left under a final name. */
@@ -89,24 +74,9 @@ export interface StorageSession {
 
 /** Creates the job storage. */
 export function createJobStorage(options: JobStorageOptions): JobStorage {
-  return { begin: (job) => new JobStorageSession(job, options) };
-}
-
-/** One target's summary from the outcomes of its documents: the worst status wins. */
-function summarize(target: string, outcomes: readonly DeliveryOutcome[]): TargetDelivery {
-  const files = outcomes.flatMap((o) => (o.status === 'delivered' ? o.stored : []));
-  const outbox = outcomes.flatMap((o) => (o.status !== 'delivered' && o.id !== undefined ? [o.id] : []));
-  const failed = outcomes.find((o) => o.status === 'failed');
-  const spooled = outcomes.find((o) => o.status === 'spooled');
-  const worst = failed ?? spooled;
-  if (worst === undefined) return { target, status: 'delivered', files };
   return {
-    target,
-    status: worst.status,
-    files,
-    error: worst.error,
-    ...(outbox.length > 0 ? { outbox } : {}),
-    ...(spooled?.status === 'spooled' ? { nextAttemptAt: spooled.nextAttemptAt } : {}),
+    begin: (job) => new JobStorageSession(job, options),
+    checkFreeSpace: () => checkFreeSpace(options.spoolFolder, options.minFreeMb ?? DEFAULT_MIN_FREE_MB, `the data folder's disk (${options.spoolFolder})`),
   };
 }
 
@@ -170,12 +140,18 @@ class JobStorageSession implements StorageSession {
         ...(this.job.document !== undefined ? { document: this.job.document } : {}),
       });
       const deliveries = queue === undefined ? await this.deliverAll(built.documents, targets) : await this.deliverQueued(built.documents, targets, queue);
-      return {
+      const result: FinishResult = {
         stored: deliveries.flatMap((d) => d.files),
         targets: deliveries,
         removedBlankPages: built.removedBlankPages,
         pages: built.documents.reduce((n, d) => n + d.pages, 0),
       };
+      const failed = deliveries.filter((d) => d.status === 'failed');
+      if (failed.length > 0) {
+        const detail = failed.map((d) => `${d.target}: ${d.error ?? 'failed'}${d.outbox?.length ? ` (kept in the outbox as ${d.outbox.join(', ')})` : ''}`).join('; ');
+        throw new PartlyStoredError(`delivery failed: ${detail}`, toJobStorageResult(result));
+      }
+      return result;
     } finally {
       await this.removeSpool();
     }
@@ -204,19 +180,24 @@ class JobStorageSession implements StorageSession {
     return deliveries;
   }
 
-  /** Submits every document for every target to the delivery queue; rejects when a target failed for good. */
+  /**
+   * Submits every document for every target to the delivery queue. Every document is tried even
+   * when one fails, so the summary lists each file that reached its final name.
+   */
   private async deliverQueued(docs: readonly OutputDocument[], targets: readonly StorageTarget[], queue: DeliveryQueue): Promise<TargetDelivery[]> {
     const ctx = this.context();
     const deliveries: TargetDelivery[] = [];
     for (const target of targets) {
       const outcomes: DeliveryOutcome[] = [];
-      for (const doc of docs) outcomes.push(await queue.submit(doc, target, ctx));
-      deliveries.push(summarize(target.name, outcomes));
-    }
-    const failed = deliveries.filter((d) => d.status === 'failed');
-    if (failed.length > 0) {
-      const detail = failed.map((d) => `${d.target}: ${d.error ?? 'failed'}${d.outbox?.length ? ` (kept in the outbox as ${d.outbox.join(', ')})` : ''}`).join('; ');
-      throw Object.assign(new ScanError('StorageFailed', `delivery failed: ${detail}`), { deliveries });
+      for (const doc of docs) {
+        // Rejects only when even the outbox cannot take the document (its own disk failed).
+        const outcome = await queue.submit(doc, target, ctx).catch((error: unknown): DeliveryOutcome => {
+          this.logger.error({ target: target.name, err: error }, 'document neither delivered nor kept in the outbox');
+          return { target: target.name, status: 'failed', error: storageFailure(error, `page ${doc.firstPage} for ${target.name}`).message };
+        });
+        outcomes.push(outcome);
+      }
+      deliveries.push(summarizeTarget(target.name, outcomes));
     }
     return deliveries;
   }

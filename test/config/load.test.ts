@@ -43,7 +43,7 @@ describe('loadConfig defaults', () => {
     });
     expect(config.mqtt.client_id).toMatch(/^scan2mqtt_[0-9a-f]{8}$/);
     expect(config.homeassistant).toEqual({ enabled: true, discovery_prefix: 'homeassistant', status_topic: 'homeassistant/status', instance_id: '' });
-    expect(config.storage).toEqual({ folder: './data/scans', filename_template: '{scanner}/{date}_{time}_{job}_p{page}.{ext}' });
+    expect(config.storage).toEqual({ folder: './data/scans', filename_template: '{scanner}/{date}_{time}_{job}_p{page}.{ext}', min_free_mb: 100 });
     expect(config.data.folder).toBe('./data');
     expect(config.discovery).toEqual({ mdns: true, mdns_interface: "", wsd: true, saned_hosts: [], rescan_interval_s: 300 });
     expect(config.devices).toEqual([]);
@@ -283,6 +283,8 @@ describe('loadConfig bad values name the key', () => {
     ['bad instance id', { SCAN2MQTT_HOMEASSISTANT_INSTANCE_ID: 'a b' }, 'homeassistant.instance_id'],
     ['template escaping the folder', { SCAN2MQTT_STORAGE_FILENAME_TEMPLATE: '../{job}.{ext}' }, 'storage.filename_template'],
     ['template with unknown placeholder', { SCAN2MQTT_STORAGE_FILENAME_TEMPLATE: '{user}.{ext}' }, 'storage.filename_template'],
+    ['negative free-space floor', { SCAN2MQTT_STORAGE_MIN_FREE_MB: '-1' }, 'storage.min_free_mb'],
+    ['free-space floor that is not a number', { SCAN2MQTT_STORAGE_MIN_FREE_MB: 'lots' }, 'storage.min_free_mb'],
     ['saned host that is not sane://', { SCAN2MQTT_DISCOVERY_SANED_HOSTS: 'http://192.0.2.9' }, 'discovery.saned_hosts[0]'],
     ['saned host list that is bad JSON', { SCAN2MQTT_DISCOVERY_SANED_HOSTS: '["sane://a"' }, 'discovery.saned_hosts'],
   ];

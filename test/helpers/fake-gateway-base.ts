@@ -3,7 +3,8 @@
  * and the job-history and delivery-outbox queries, filled by the test.
  */
 import { EventEmitter } from 'node:events';
-import type { DeliveryView, GatewayEvents, HistoryQuery, JobHistoryEntry } from '../../src/core/gateway-api.js';
+import { ScanError } from '../../src/core/errors.js';
+import type { DeliveryRetryView, DeliveryView, GatewayEvents, HistoryQuery, JobHistoryEntry } from '../../src/core/gateway-api.js';
 
 /** Base of the MQTT and Home Assistant layers' fake gateways. */
 export abstract class FakeGatewayBase {
@@ -34,6 +35,14 @@ export abstract class FakeGatewayBase {
     const before = this.deliveryViews.length;
     this.deliveryViews = this.deliveryViews.filter((d) => d.id !== id);
     return this.deliveryViews.length < before;
+  }
+
+  /** Retrying "delivers": the matching views leave the outbox. */
+  async retryDeliveries(id?: string): Promise<DeliveryRetryView[]> {
+    const chosen = this.deliveryViews.filter((d) => id === undefined || d.id === id);
+    if (id !== undefined && chosen.length === 0) throw new ScanError('NotFound', `no waiting delivery with id ${id}`);
+    this.deliveryViews = this.deliveryViews.filter((d) => !chosen.includes(d));
+    return chosen.map((d) => ({ id: d.id, target: d.target, status: 'delivered' }));
   }
 
   on<E extends keyof GatewayEvents>(event: E, listener: GatewayEvents[E]): void {

@@ -1,4 +1,4 @@
-/** The bridge requests of the control side: `history`, `deliveries`, `delivery/drop` (pure handlers over GatewayApi). */
+/** The bridge requests of the control side: `history`, `deliveries`, `delivery/drop`, `delivery/retry` (pure handlers over GatewayApi). */
 import { describe, expect, it } from 'vitest';
 import { handleBridgeRequest } from '../../src/mqtt/requests.js';
 import { FakeGateway } from '../mqtt/fake-gateway.js';
@@ -33,5 +33,18 @@ describe('delivery bridge requests', () => {
     expect(await handleBridgeRequest('delivery/drop', { id: 'd1' }, ctx)).toEqual({ id: 'd1' });
     await expect(handleBridgeRequest('delivery/drop', { id: 'd1' }, ctx)).rejects.toMatchObject({ code: 'NotFound' });
     await expect(handleBridgeRequest('delivery/drop', {}, ctx)).rejects.toMatchObject({ code: 'InvalidRequest' });
+  });
+
+  it('retries one waiting delivery by id, or all with {}', async () => {
+    const ctx = context();
+    ctx.gateway.deliveryViews.push({ ...ctx.gateway.deliveryViews[0]!, id: 'd2' }, { ...ctx.gateway.deliveryViews[0]!, id: 'd3' });
+    expect(await handleBridgeRequest('delivery/retry', { id: 'd2' }, ctx)).toEqual({ retried: [{ id: 'd2', target: 'paperless', status: 'delivered' }] });
+    expect(await handleBridgeRequest('delivery/retry', {}, ctx)).toEqual({ retried: [expect.objectContaining({ id: 'd1' }), expect.objectContaining({ id: 'd3' })] });
+    expect(await handleBridgeRequest('delivery/retry', {}, ctx)).toEqual({ retried: [] });
+    await expect(handleBridgeRequest('delivery/retry', { id: 'd1' }, ctx)).rejects.toMatchObject({ code: 'NotFound' });
+  });
+
+  it.each([[{ id: '' }], [{ id: 7 }], [{ id: null }]])('delivery/retry refuses %j', async (request) => {
+    await expect(handleBridgeRequest('delivery/retry', request, context())).rejects.toMatchObject({ code: 'InvalidRequest', message: expect.stringContaining('"id"') });
   });
 });

@@ -31,19 +31,37 @@ const TRANSIENT_NETWORK_CODES = new Set([
 ]);
 
 /**
+ * File-system errors that pass by themselves: space is freed, quotas raised, files closed.
+ * A delivery that meets one keeps its pages in the outbox and tries again.
+ */
+const TRANSIENT_FILE_SYSTEM_CODES = new Set(['ENOSPC', 'EDQUOT', 'EMFILE', 'ENFILE']);
+
+/** How deep the `cause` chain is searched for a system error (ScanError → node error is two). */
+const MAX_CAUSE_DEPTH = 4;
+
+/** The errno codes along the `cause` chain of `error`, outermost first. */
+function errnoCodes(error: unknown): string[] {
+  const codes: string[] = [];
+  let current: unknown = error;
+  for (let depth = 0; depth < MAX_CAUSE_DEPTH && current !== undefined; depth++) {
+    const code = errnoCode(current);
+    if (code !== undefined) codes.push(code);
+    current = typeof current === 'object' && current !== null && 'cause' in current ? (current as { cause: unknown }).cause : undefined;
+  }
+  return codes;
+}
+
+/**
  * Whether a delivery that failed with `error` should be retried later. DeliveryErrors say so
- * themselves; other ScanErrors (disk full, permission denied, bad file name) need the operator;
- * bare network errors are transient.
+ * themselves; a full disk or quota passes, whoever wrapped it; other ScanErrors (permission
+ * denied, bad file name) need the operator; bare network errors are transient.
  */
 export function isRetryable(error: unknown): boolean {
   if (error instanceof DeliveryError) return error.retryable;
+  const codes = errnoCodes(error);
+  if (codes.some((code) => TRANSIENT_FILE_SYSTEM_CODES.has(code))) return true;
   if (error instanceof ScanError) return false;
-  let current: unknown = error;
-  for (let depth = 0; depth < 4 && current !== undefined; depth++) {
-    const code = errnoCode(current);
-    if (code !== undefined && TRANSIENT_NETWORK_CODES.has(code)) return true;
-    current = typeof current === 'object' && current !== null && 'cause' in current ? (current as { cause: unknown }).cause : undefined;
-  }
+  if (codes.some((code) => TRANSIENT_NETWORK_CODES.has(code))) return true;
   return error instanceof TypeError && /fetch failed|terminated|other side closed/i.test(error.message);
 }
 

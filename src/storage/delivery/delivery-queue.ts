@@ -1,8 +1,8 @@
 /**
  * Delivers documents to targets and loses none: a delivery that fails for a reason that may pass
- * (server down) is kept in the on-disk outbox and retried with exponential backoff, also after a
- * restart; one that cannot succeed as is (bad token, too big, disk full) is kept as `failed`
- * until the operator retries or drops it.
+ * (server down, disk full) is kept in the on-disk outbox and retried with exponential backoff,
+ * also after a restart; one that cannot succeed as is (bad token, too big, permission denied) is
+ * kept as `failed` until the operator retries or drops it.
  */
 import { randomBytes } from 'node:crypto';
 import { ScanError } from '../../core/errors.js';
@@ -32,6 +32,15 @@ export interface PendingDelivery {
   lastError?: string;
   nextAttemptAt?: string;
   createdAt: string;
+}
+
+/** What one operator-requested retry did: delivered, or still waiting (pending: retried later; failed: needs the operator). */
+export interface RetryOutcome {
+  id: string;
+  target: string;
+  status: 'delivered' | 'pending' | 'failed';
+  error?: string;
+  nextAttemptAt?: string;
 }
 
 /** Options of the delivery queue. */
@@ -75,8 +84,8 @@ export class DeliveryQueue {
   private readonly records = new Map<string, OutboxRecord>();
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private readonly running = new Set<Promise<void>>();
-  /** Ids with an attempt under way: a retry request must not upload the same document twice at once. */
-  private readonly inFlight = new Set<string>();
+  /** Attempts under way by id: a retry request joins one rather than uploading the same document twice at once. */
+  private readonly inFlight = new Map<string, Promise<void>>();
   private readonly logger: Logger;
   private started = false;
 
@@ -153,13 +162,30 @@ export class DeliveryQueue {
     this.logger.info({ id, target: record.target, job: record.context.jobId }, 'delivery dropped by the operator');
   }
 
-  /** Tries a delivery again now (also a failed one, e.g. after fixing a token). */
-  async retry(id: string): Promise<void> {
+  /** Tries a delivery again now (also a failed one, e.g. after fixing a token or freeing space); throws NotFound for an unknown id. */
+  async retry(id: string): Promise<RetryOutcome> {
     const record = this.require(id);
     clearTimeout(this.timers.get(id));
     this.timers.delete(id);
     if (record.state === 'failed') record.state = 'pending';
     await this.track(this.attempt(record));
+    if (this.records.get(id) !== record) return { id, target: record.target, status: 'delivered' };
+    return {
+      id,
+      target: record.target,
+      status: record.state,
+      ...(record.lastError !== undefined ? { error: record.lastError } : {}),
+      ...(record.nextAttemptAt !== undefined ? { nextAttemptAt: record.nextAttemptAt } : {}),
+    };
+  }
+
+  /** Retries every waiting delivery now, oldest first, one at a time (a server just back is not flooded). */
+  async retryAll(): Promise<RetryOutcome[]> {
+    const outcomes: RetryOutcome[] = [];
+    for (const { id } of this.list()) {
+      if (this.records.has(id)) outcomes.push(await this.retry(id));
+    }
+    return outcomes;
   }
 
   private require(id: string): OutboxRecord {
@@ -174,7 +200,7 @@ export class DeliveryQueue {
     const due = record.nextAttemptAt === undefined ? 0 : Date.parse(record.nextAttemptAt) - Date.now();
     const timer = setTimeout(() => {
       this.timers.delete(record.id);
-      void this.track(this.attempt(record));
+      this.track(this.attempt(record)).catch((error: unknown) => this.logger.error({ id: record.id, err: error }, 'delivery attempt broke'));
     }, Math.max(0, Number.isFinite(due) ? due : 0));
     timer.unref();
     this.timers.set(record.id, timer);
@@ -185,15 +211,14 @@ export class DeliveryQueue {
     return work.finally(() => this.running.delete(work));
   }
 
-  /** One retry of a record; never rejects. */
-  private async attempt(record: OutboxRecord): Promise<void> {
-    if (!this.records.has(record.id) || this.inFlight.has(record.id)) return;
-    this.inFlight.add(record.id);
-    try {
-      await this.attemptOnce(record);
-    } finally {
-      this.inFlight.delete(record.id);
-    }
+  /** One retry of a record, or the one already under way; never rejects. */
+  private attempt(record: OutboxRecord): Promise<void> {
+    const running = this.inFlight.get(record.id);
+    if (running !== undefined) return running;
+    if (!this.records.has(record.id)) return Promise.resolve();
+    const work = this.attemptOnce(record).finally(() => this.inFlight.delete(record.id));
+    this.inFlight.set(record.id, work);
+    return work;
   }
 
   private async attemptOnce(record: OutboxRecord): Promise<void> {

@@ -58,7 +58,8 @@ export class Outbox {
       await this.save(full);
       return full;
     } catch (error) {
-      await this.remove(full);
+      // Cleaning up can fail the same way (the folder is a file, the disk is gone); the first error is the one to report.
+      await this.remove(full).catch(() => undefined);
       throw storageFailure(error, `delivery outbox ${this.folder}`);
     }
   }
