@@ -58,18 +58,21 @@ async function main(): Promise<number> {
     process.exit(1);
   });
   const app = createGatewayApp({ config, logger, version });
-  await app.start();
-
-  await new Promise<void>((done) => {
+  // Listen for signals before starting: start() waits for the broker, which may be down for a
+  // long while (the gateway retries it), and a stop asked for meanwhile must still be clean.
+  const signalled = new Promise<NodeJS.Signals>((done) => {
     const onSignal = (signal: NodeJS.Signals) => {
       logger.info({ signal }, 'shutting down');
       process.off('SIGTERM', onSignal);
       process.off('SIGINT', onSignal);
-      done();
+      done(signal);
     };
     process.on('SIGTERM', onSignal);
     process.on('SIGINT', onSignal);
   });
+  const started = app.start().then(() => 'started' as const);
+  if ((await Promise.race([started, signalled])) === 'started') await signalled;
+  else started.catch((error: unknown) => logger.debug({ err: error }, 'start cut short by the stop'));
   const forced = setTimeout(() => {
     logger.error('shutdown took too long; exiting');
     process.exit(1);

@@ -7,6 +7,7 @@ import { mkdir } from 'node:fs/promises';
 import sharp from 'sharp';
 import type { AppConfig } from '../config/load.js';
 import { redactedConfig } from '../config/load.js';
+import { ScanError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { NO_TRACE, type ProtocolTracer } from '../core/trace.js';
 import type { ScanSettings } from '../core/settings.js';
@@ -194,6 +195,7 @@ export function createGatewayApp({ config, logger, version }: GatewayAppDeps): G
     onPress: (binding) => pressButton(gateway, binding, logger),
   });
   let broker: EmbeddedBroker | null = null;
+  let stopRequested = false;
 
   return {
     gateway,
@@ -209,6 +211,8 @@ export function createGatewayApp({ config, logger, version }: GatewayAppDeps): G
       const brokerPolicy = embeddedBrokerPolicy({ mode: config.mqtt.embedded_broker, urlGiven: config.userKeys.has('mqtt.url'), username: config.mqtt.username });
       if (brokerPolicy.allowed) broker = await ensureBroker(config.mqtt.url, logger, { baseTopic });
       else logger.debug({ reason: brokerPolicy.reason }, 'no embedded MQTT broker');
+      // A stop during the awaits above has already run: starting the parts now would outlive it.
+      if (stopRequested) throw new ScanError('Cancelled', 'stopped while starting');
       gateway.start();
       for (const finding of staticDevices.findings) registry.report(finding);
       if (staticDevices.findings.some((f) => f.protocol === 'wsd')) logger.warn('WSD devices are listed in config, but WSD scanning is not implemented yet');
@@ -225,6 +229,7 @@ export function createGatewayApp({ config, logger, version }: GatewayAppDeps): G
       logger.info({ version, base_topic: baseTopic, storage: storageFolder, mdns: config.discovery.mdns }, 'scan2mqtt started');
     },
     async stop() {
+      stopRequested = true;
       buttons.stop();
       await scheduler.stop();
       health.stop();

@@ -83,4 +83,20 @@ describe('broker choice', () => {
     await app.stop();
     expect(await accepts(port)).toBe(false);
   });
+
+  it('stops cleanly on SIGTERM while it is still waiting for a named broker that never came up', { timeout: 60_000 }, async () => {
+    const port = await freePort();
+    const gateway = await startGateway({
+      SCAN2MQTT_MQTT_URL: `mqtt://127.0.0.1:${port}`,
+      SCAN2MQTT_MQTT_USERNAME: LOGIN.username,
+      SCAN2MQTT_MQTT_PASSWORD: LOGIN.password,
+      SCAN2MQTT_MQTT_EMBEDDED_BROKER: undefined,
+      SCAN2MQTT_DISCOVERY_MDNS: 'false',
+    });
+    cleanups.push(() => gateway.stop());
+    await expect.poll(() => gateway.output(), { timeout: 30_000 }).toMatch(/Waiting for the MQTT broker/);
+    // Before the signal handlers were installed ahead of the start, this SIGTERM killed the process (exit null).
+    expect(await gateway.stop()).toBe(0);
+    expect(gateway.output()).toMatch(/"msg":"stopped"/);
+  });
 });
