@@ -97,4 +97,33 @@ describe('gateway start and stop', () => {
     await bridgeStates.stop();
     expect(sim.undeletedJobs()).toHaveLength(0);
   }, 90_000);
+
+  it('on SIGTERM while a job is storing lets it finish: "done" is published and recorded, the file is there, exit 0', async () => {
+    // OCR makes storing take seconds, long enough to send the signal in the middle of it.
+    const storing = await startGateway({
+      SCAN2MQTT_MQTT_URL: broker.url,
+      SCAN2MQTT_DISCOVERY_MDNS: 'false',
+      SCAN2MQTT_DEVICES: JSON.stringify([{ name: 'Simulated AirSane', protocol: 'escl', url: sim.baseUrl, friendly_name: SCANNER }]),
+      SCAN2MQTT_PROFILES: JSON.stringify({ searchable: { source: 'platen', resolution: 300, color_mode: 'gray', format: 'pdf', document: { ocr_language: 'eng' } } }),
+    });
+    gateway = storing;
+    sim.clearFaults();
+    await probe.waitFor(`scan2mqtt/${SCANNER}/availability`, (m) => m.text() === 'online', 30_000);
+    const jobs = await probe.collect(`scan2mqtt/${SCANNER}/job`);
+    await probe.publish(`scan2mqtt/${SCANNER}/scan`, JSON.stringify({ profile: 'searchable', id: 'storing' }));
+    await jobs.next((m) => m.json<JobEvent>().state === 'storing', JOB_WAIT_MS);
+
+    expect(await storing.terminate()).toBe(0);
+
+    const final = (await jobs.next((m) => FINAL_STATES.includes(m.json<JobEvent>().state), 10_000)).json<JobEvent>();
+    await jobs.stop();
+    expect(final).toMatchObject({ id: 'storing', state: 'done' });
+    expect(final.files).toHaveLength(1);
+    await expect(readFile(final.files[0]!)).resolves.toBeInstanceOf(Buffer);
+    const history = JSON.parse(await readFile(join(storing.dataFolder, 'history.json'), 'utf8')) as { jobs: JobEvent[] };
+    expect(history.jobs).toContainEqual(expect.objectContaining({ id: 'storing', state: 'done' }));
+    const state = await probe.retainedJson<ScannerStatePayload>(`scan2mqtt/${SCANNER}`);
+    expect(state?.status).toBe('offline');
+    expect(state?.job).toMatchObject({ id: 'storing', state: 'done' });
+  }, 120_000);
 });
