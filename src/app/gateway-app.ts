@@ -63,7 +63,7 @@ export function createGatewayApp({ config, logger, version }: GatewayAppDeps): G
   const tracer: FolderTracer | undefined = config.trace.folder ? createFolderTracer({ folder: resolve(config.trace.folder), logger: logger.child({ component: 'trace' }) }) : undefined;
   const protocolTracer: ProtocolTracer = tracer ?? NO_TRACE;
 
-  const registry = new DeviceRegistry();
+  const registry = new DeviceRegistry({ logger: logger.child({ component: 'registry' }) });
   const staticDevices = parseDeviceConfig(config.devices);
   const sanedHosts = [...staticDevices.sanedHosts, ...config.discovery.saned_hosts.map((url) => sanedHostFromUrl(url))];
   const saned = new SanedHostDiscovery({ hosts: sanedHosts, relistIntervalMs: config.discovery.rescan_interval_s * 1000, logger: logger.child({ component: 'saned-hosts' }), tracer: protocolTracer, onFinding: (f) => registry.report(f) });
