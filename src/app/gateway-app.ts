@@ -12,7 +12,6 @@ import { NO_TRACE, type ProtocolTracer } from '../core/trace.js';
 import type { ScanSettings } from '../core/settings.js';
 import { DeviceRegistry } from '../discovery/registry.js';
 import { createMdnsDiscovery, type MdnsDiscovery } from '../discovery/mdns/mdns-discovery.js';
-import { createBonjour } from '../discovery/mdns/mdns-socket.js';
 import { parseDeviceConfig, parseSaneUrl } from '../discovery/static/devices.js';
 import { SanedHostDiscovery } from '../discovery/saned/saned-hosts.js';
 import { Gateway, type GatewayDeps } from '../gateway/gateway.js';
@@ -74,7 +73,7 @@ export function createGatewayApp({ config, logger, version }: GatewayAppDeps): G
       onFinding: (f) => registry.report(f),
       onGoodbye: (key, url) => registry.withdraw(key, 'mdns', url),
       queryIntervalMs: config.discovery.rescan_interval_s * 1000,
-      ...(config.discovery.mdns_interface ? { bonjour: () => createBonjour({ interface: config.discovery.mdns_interface, bind: '0.0.0.0' }) } : {}),
+      ...(config.discovery.mdns_interface ? { restrictTo: config.discovery.mdns_interface } : {}),
     });
   }
 

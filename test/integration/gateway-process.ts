@@ -20,12 +20,19 @@ export interface GatewayProcess {
   readonly child: ChildProcess;
 }
 
+/** Where the gateway runs. */
+export interface GatewayPlacement {
+  /** A network namespace to run it in (`ip netns exec`), as if on another host. */
+  netns?: string;
+}
+
 /** Starts the gateway with `env` added to a clean SCAN2MQTT environment. */
-export async function startGateway(env: Record<string, string>): Promise<GatewayProcess> {
+export async function startGateway(env: Record<string, string>, placement: GatewayPlacement = {}): Promise<GatewayProcess> {
   const dataFolder = await mkdtemp(join(tmpdir(), 'scan2mqtt-it-'));
   const storageFolder = join(dataFolder, 'scans');
   const cleanEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('SCAN2MQTT_')));
-  const child = spawn(TSX, ['src/main.ts'], {
+  const [command, args] = placement.netns ? ['ip', ['netns', 'exec', placement.netns, TSX, 'src/main.ts']] : [TSX, ['src/main.ts']];
+  const child = spawn(command, args, {
     cwd: REPO,
     env: {
       ...cleanEnv,
