@@ -72,6 +72,11 @@ export function createGatewayApp({ config, logger, version }: GatewayAppDeps): G
       logger: logger.child({ component: 'mdns' }),
       onFinding: (f) => registry.report(f),
       onGoodbye: (key, url) => registry.withdraw(key, 'mdns', url),
+      // saned hosts announce `_sane-port._tcp`: their devices are listed as for configured hosts.
+      onSanedHost: (host) => saned.add({ ...host, source: 'saned' }),
+      onSanedHostGone: (host) => {
+        for (const key of saned.remove(host)) registry.withdraw(key, 'saned');
+      },
       queryIntervalMs: config.discovery.rescan_interval_s * 1000,
       ...(config.discovery.mdns_interface ? { restrictTo: config.discovery.mdns_interface } : {}),
     });

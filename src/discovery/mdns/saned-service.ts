@@ -5,7 +5,7 @@ import type { ResolvedService } from './to-finding.js';
 export interface DiscoveredSanedHost {
   /** The service instance name, used as the host's display name. */
   name: string;
-  /** The address to dial: IPv4 preferred, else a global IPv6 address, else the SRV target. */
+  /** The address to dial: IPv4 preferred, else a global IPv6 address. */
   host: string;
   port: number;
 }
@@ -17,13 +17,15 @@ const MAX_INSTANCE_NAME_LENGTH = 63;
 export function sanedHostFromService(service: ResolvedService): DiscoveredSanedHost | undefined {
   if (!Number.isInteger(service.port) || service.port < 1 || service.port > 65535) return undefined;
   const addresses = (service.addresses ?? []).filter((a) => typeof a === 'string' && a.length > 0 && a.length <= 64);
-  // A link-local IPv6 address needs a zone the saned client cannot carry; skip it.
+  // A link-local IPv6 address needs a zone the device key cannot carry, and a `.local` SRV
+  // target needs an mDNS resolver the host may lack: such an answer (avahi's over IPv6 has
+  // only AAAA records) is left to the family whose answer carries an address.
+  const referer = service.referer?.address;
   const address =
     addresses.find((a) => !a.includes(':')) ??
     addresses.find((a) => !/^fe[89ab]/i.test(a)) ??
-    (service.referer?.address && !service.referer.address.includes('%') ? service.referer.address : undefined) ??
-    service.host?.replace(/\.$/, '');
-  if (!address || address.length > 253) return undefined;
+    (referer && !referer.includes(':') ? referer : undefined);
+  if (!address) return undefined;
   // eslint-disable-next-line no-control-regex
   const name = (service.name ?? '').replace(/[\u0000-\u001f\u007f]/g, ' ').trim().slice(0, MAX_INSTANCE_NAME_LENGTH) || address;
   return { name, host: address, port: service.port };
