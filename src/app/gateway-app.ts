@@ -13,7 +13,6 @@ import { NO_TRACE, type ProtocolTracer } from '../core/trace.js';
 import type { ScanSettings } from '../core/settings.js';
 import { DeviceRegistry } from '../discovery/registry.js';
 import { createMdnsDiscovery, type MdnsDiscovery } from '../discovery/mdns/mdns-discovery.js';
-import { createBonjour } from '../discovery/mdns/mdns-socket.js';
 import { parseDeviceConfig, parseSaneUrl } from '../discovery/static/devices.js';
 import { SanedHostDiscovery } from '../discovery/saned/saned-hosts.js';
 import { Gateway, type GatewayDeps } from '../gateway/gateway.js';
@@ -66,7 +65,7 @@ export function createGatewayApp({ config, logger, version }: GatewayAppDeps): G
   const tracer: FolderTracer | undefined = config.trace.folder ? createFolderTracer({ folder: resolve(config.trace.folder), logger: logger.child({ component: 'trace' }) }) : undefined;
   const protocolTracer: ProtocolTracer = tracer ?? NO_TRACE;
 
-  const registry = new DeviceRegistry();
+  const registry = new DeviceRegistry({ logger: logger.child({ component: 'registry' }) });
   const staticDevices = parseDeviceConfig(config.devices);
   const sanedHosts = [...staticDevices.sanedHosts, ...config.discovery.saned_hosts.map((url) => sanedHostFromUrl(url))];
   const saned = new SanedHostDiscovery({ hosts: sanedHosts, relistIntervalMs: config.discovery.rescan_interval_s * 1000, logger: logger.child({ component: 'saned-hosts' }), tracer: protocolTracer, onFinding: (f) => registry.report(f) });
@@ -76,8 +75,13 @@ export function createGatewayApp({ config, logger, version }: GatewayAppDeps): G
       logger: logger.child({ component: 'mdns' }),
       onFinding: (f) => registry.report(f),
       onGoodbye: (key, url) => registry.withdraw(key, 'mdns', url),
+      // saned hosts announce `_sane-port._tcp`: their devices are listed as for configured hosts.
+      onSanedHost: (host) => saned.add({ ...host, source: 'saned' }),
+      onSanedHostGone: (host) => {
+        for (const key of saned.remove(host)) registry.withdraw(key, 'saned');
+      },
       queryIntervalMs: config.discovery.rescan_interval_s * 1000,
-      ...(config.discovery.mdns_interface ? { bonjour: () => createBonjour({ interface: config.discovery.mdns_interface, bind: '0.0.0.0' }) } : {}),
+      ...(config.discovery.mdns_interface ? { restrictTo: config.discovery.mdns_interface } : {}),
     });
   }
 

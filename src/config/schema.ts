@@ -92,8 +92,8 @@ export const CONFIG_SCHEMA: ConfigSectionSpec = {
     folder: { doc: 'Folder for persisted settings, spool and job history', format: FORMAT.nonEmptyText, default: './data' },
   },
   discovery: {
-    mdns: flag('Find eSCL scanners by mDNS/DNS-SD (_uscan._tcp, _uscans._tcp)', true),
-    mdns_interface: text('IPv4 address of the one interface to browse mDNS on; empty browses on all'),
+    mdns: flag('Find eSCL scanners (_uscan._tcp, _uscans._tcp) and saned hosts (_sane-port._tcp) by mDNS/DNS-SD', true),
+    mdns_interface: text('Browse mDNS only on this interface (name, or one of its addresses); empty browses on every multicast-capable interface'),
     wsd: flag('Find WSD scanners by WS-Discovery', true),
     saned_hosts: { doc: 'saned hosts whose devices are offered: list of sane://host[:port]', format: FORMAT.sanedHosts, default: [] },
     rescan_interval_s: integer('Seconds between discovery rounds', 300, 1, MAX_SECONDS),

@@ -22,7 +22,8 @@ export interface DeviceFinding {
   /**
    * Stable identity of the physical device within a protocol: `uuid:<uuid>` for eSCL/WSD,
    * `sane:<host>:<port>:<device>` for saned, `url:<url>` for hand-listed devices without one.
-   * Two findings with the same key are the same scanner.
+   * Two findings with the same key are the same scanner, unless they come from different hosts
+   * (devices that share a UUID are kept apart by the registry).
    */
   key: string;
   source: FindingSource;
@@ -35,6 +36,11 @@ export interface DeviceFinding {
   adminUrl?: string;
   iconUrl?: string;
   endpoints: DeviceEndpoint[];
+  /**
+   * The mDNS host name (SRV target) that announced it: what ties a device's IPv4 and IPv6,
+   * `_uscan` and `_uscans` sightings together when their addresses differ.
+   */
+  hostName?: string;
   credentials?: DeviceCredentials;
   /** A user-chosen id (config `friendly_name`), which replaces the derived one. */
   friendlyName?: string;

@@ -1,32 +1,16 @@
 /**
  * The device registry: every discovery source reports findings here, and findings with
- * the same identity key become one DeviceRecord with one stable id.
+ * the same identity key (from the same host: devices sharing a UUID stay apart) become one
+ * DeviceRecord with one stable id.
  */
 import { EventEmitter } from 'node:events';
-import type { ProtocolName } from '../core/capabilities.js';
-import { scannerIdFrom, type DeviceCredentials, type DeviceEndpoint, type DeviceFinding, type FindingSource } from '../core/device.js';
-import { allocateIds, orderedEndpoints, preferredProtocol, rankedName, type SourcedEndpoint } from './record-merge.js';
+import { scannerIdFrom, type DeviceEndpoint, type DeviceFinding, type FindingSource } from '../core/device.js';
+import type { Logger } from '../core/logger.js';
+import { findingHosts, hostQualifiedKey, sameHost, sharesHost } from './device-hosts.js';
+import { allocateIds, preferredProtocol, rankedName } from './record-merge.js';
+import { METADATA, replacer, snapshot, type DeviceRecord, type Entry } from './registry-entry.js';
 
-/** One scanner as the rest of the gateway sees it. A snapshot: mutating it changes nothing. */
-export interface DeviceRecord {
-  /** Public scanner id (`[a-z0-9_]`), stable for the life of the key. */
-  id: string;
-  key: string;
-  protocol: ProtocolName;
-  name: string;
-  manufacturer?: string;
-  model?: string;
-  serial?: string;
-  adminUrl?: string;
-  iconUrl?: string;
-  /** Best first: static config, plain HTTP before HTTPS, IPv4 before IPv6. */
-  endpoints: DeviceEndpoint[];
-  /** Every source that has reported this device. */
-  sources: Set<FindingSource>;
-  credentials?: DeviceCredentials;
-  /** False once every endpoint has been withdrawn (goodbye); true again when reported. */
-  present: boolean;
-}
+export type { DeviceRecord } from './registry-entry.js';
 
 /** Registry events and their payloads. */
 export interface RegistryEvents {
@@ -38,31 +22,22 @@ export interface RegistryEvents {
   removed: [record: DeviceRecord];
 }
 
-type Metadata = 'manufacturer' | 'model' | 'serial' | 'adminUrl' | 'iconUrl';
-const METADATA: readonly Metadata[] = ['manufacturer', 'model', 'serial', 'adminUrl', 'iconUrl'];
 
-interface Entry {
-  id: string;
-  /** What the id derives from: the friendly name or the first key, never changed by rekey. */
-  idBase: string;
-  key: string;
-  lastProtocol: ProtocolName;
-  name: string;
-  nameRank: number;
-  meta: Partial<Record<Metadata, string>>;
-  endpoints: SourcedEndpoint[];
-  sources: Set<FindingSource>;
-  credentials?: DeviceCredentials;
-  present: boolean;
+/** What the registry may be given. */
+export interface DeviceRegistryDeps {
+  /** Told when two hosts report one identity (they are kept apart). */
+  logger?: Logger;
 }
 
-/** Merges findings by key into records and announces what changed. */
+/** Merges findings by key (and host, for keys two devices share) into records and announces what changed. */
 export class DeviceRegistry {
   private readonly events = new EventEmitter();
   private readonly byKey = new Map<string, Entry>();
   /** Keys replaced by `rekey`, so a later report under the old key finds the record. */
   private readonly aliases = new Map<string, string>();
   private seq = 0;
+
+  constructor(private readonly deps: DeviceRegistryDeps = {}) {}
 
   /** Subscribes to a registry event. */
   on<E extends keyof RegistryEvents>(event: E, listener: (...args: RegistryEvents[E]) => void): this {
@@ -76,10 +51,12 @@ export class DeviceRegistry {
     return this;
   }
 
-  /** Merges one finding; emits `added`, `found-again` or `changed` (nothing when nothing changed). */
+  /** Merges one finding (a new record if its key is another host's); emits `added`, `found-again` or `changed` (nothing when nothing changed). */
   report(finding: DeviceFinding): DeviceRecord {
-    const existing = this.byKey.get(this.resolve(finding.key));
-    if (!existing) return this.create(finding);
+    const hosts = findingHosts(finding);
+    const existing = this.match(finding.key, hosts);
+    if (!existing) return this.create(finding, hosts);
+    for (const host of hosts) existing.hosts.add(host);
     const wasPresent = existing.present;
     this.adoptFriendlyName(existing, finding);
     const changed = this.merge(existing, finding);
@@ -91,8 +68,10 @@ export class DeviceRegistry {
 
   /** Removes a source's endpoints (one URL, or all) after a goodbye; emits `lost` when none remain. */
   withdraw(key: string, source: FindingSource, endpointUrl?: string): void {
-    const entry = this.byKey.get(this.resolve(key));
-    if (!entry) return;
+    for (const entry of this.entriesFor(key)) this.withdrawFrom(entry, source, endpointUrl);
+  }
+
+  private withdrawFrom(entry: Entry, source: FindingSource, endpointUrl?: string): void {
     const before = entry.endpoints.length;
     entry.endpoints = entry.endpoints.filter(
       (e) => e.source !== source || (endpointUrl !== undefined && e.endpoint.url !== endpointUrl),
@@ -119,19 +98,28 @@ export class DeviceRegistry {
 
   /**
    * Replaces a record's key (a hand-listed `url:` device whose UUID is now known) keeping
-   * its id; a record already under `newKey` (found by mDNS first) is merged into it.
+   * its id; a record of the same host already under `newKey` (found by mDNS first) is
+   * merged into it. A record under `newKey` at another host is another device: both stay.
    */
   rekey(oldKey: string, newKey: string): DeviceRecord | undefined {
     const entry = this.byKey.get(this.resolve(oldKey));
     if (!entry) return undefined;
-    if (entry.key === newKey) return snapshot(entry);
-    const other = this.byKey.get(newKey);
-    if (other && other !== entry) this.absorb(entry, other);
+    if (entry.identity === newKey) return snapshot(entry);
+    const others = [...this.byKey.values()].filter((e) => e !== entry && e.identity === newKey);
+    const same = others.find((e) => sameHost(e.hosts, entry.hosts));
+    let key = newKey;
+    if (same) {
+      key = same.key;
+      this.absorb(entry, same);
+    } else if (others.length > 0) {
+      key = this.uniqueKey(newKey, entry.hosts);
+      this.warnShared(newKey, entry.hosts, others);
+    }
     this.byKey.delete(entry.key);
-    this.aliases.set(entry.key, newKey);
-    for (const [alias, target] of this.aliases) if (target === entry.key) this.aliases.set(alias, newKey);
-    entry.key = newKey;
-    this.byKey.set(newKey, entry);
+    this.aliases.set(entry.key, key);
+    for (const [alias, target] of this.aliases) if (target === entry.key) this.aliases.set(alias, key);
+    Object.assign(entry, { key, identity: newKey });
+    this.byKey.set(key, entry);
     this.emit('changed', entry);
     return snapshot(entry);
   }
@@ -147,18 +135,59 @@ export class DeviceRegistry {
     return entry ? snapshot(entry) : undefined;
   }
 
-  /** The record with this identity key (or a key it was rekeyed from). */
+  /** The record with this key (or a key it was rekeyed from); of devices sharing an identity, the first. */
   getByKey(key: string): DeviceRecord | undefined {
-    const entry = this.byKey.get(this.resolve(key));
+    const entry = this.byKey.get(this.resolve(key)) ?? this.entriesFor(key)[0];
     return entry ? snapshot(entry) : undefined;
   }
 
-  private create(finding: DeviceFinding): DeviceRecord {
+  /**
+   * The record a finding belongs to: the one its key names, else the one of its identity at
+   * the same host. A finding that links two records of one identity (its IPv4 address is
+   * one's, its host name the other's) shows they are one device: the later is absorbed.
+   */
+  private match(key: string, hosts: ReadonlySet<string>): Entry | undefined {
+    const direct = this.byKey.get(this.resolve(key));
+    if (direct && direct.identity !== key) return direct;
+    const candidates = this.entriesFor(key);
+    const linked = candidates.filter((e) => sharesHost(e.hosts, hosts));
+    const [first, ...rest] = linked.sort((a, b) => Number(!a.sources.has('static')) - Number(!b.sources.has('static')));
+    for (const other of rest) this.absorb(first as Entry, other);
+    if (rest.length > 0) this.emit('changed', first as Entry);
+    return first ?? candidates.find((e) => sameHost(e.hosts, hosts));
+  }
+
+  /** Every record a key names: the one it was rekeyed to (or host-qualified as), or all sharing the identity. */
+  private entriesFor(key: string): Entry[] {
+    const direct = this.byKey.get(this.resolve(key));
+    if (direct && direct.identity !== key) return [direct];
+    return [...this.byKey.values()].filter((e) => e.identity === key);
+  }
+
+  private uniqueKey(identity: string, hosts: ReadonlySet<string>, finding?: DeviceFinding): string {
+    let key = hostQualifiedKey(identity, hosts, finding);
+    for (let n = 2; this.byKey.has(key); n++) key = `${hostQualifiedKey(identity, hosts, finding)}#${n}`;
+    return key;
+  }
+
+  private warnShared(identity: string, hosts: ReadonlySet<string>, others: readonly Entry[]): void {
+    this.deps.logger?.warn(
+      { key: identity, hosts: [...hosts], others: others.map((e) => ({ id: e.id, hosts: [...e.hosts] })) },
+      'two devices at different addresses report the same identity (UUID); keeping them apart as separate scanners',
+    );
+  }
+
+  private create(finding: DeviceFinding, hosts: Set<string>): DeviceRecord {
     const { name, rank } = rankedName(finding);
+    const sharing = this.entriesFor(finding.key);
+    if (sharing.length > 0) this.warnShared(finding.key, hosts, sharing);
+    const key = sharing.length > 0 ? this.uniqueKey(finding.key, hosts, finding) : finding.key;
     const entry: Entry = {
       id: '',
-      idBase: scannerIdFrom(finding.friendlyName ?? finding.key),
-      key: this.resolve(finding.key),
+      idBase: scannerIdFrom(finding.friendlyName ?? key),
+      key,
+      identity: finding.key,
+      hosts,
       lastProtocol: finding.protocol,
       name,
       nameRank: rank,
@@ -206,12 +235,14 @@ export class DeviceRegistry {
       if (!entry.endpoints.some((x) => x.endpoint.url === e.endpoint.url && x.source === e.source)) entry.endpoints.push(e);
     }
     for (const source of other.sources) entry.sources.add(source);
+    for (const host of other.hosts) entry.hosts.add(host);
     for (const field of METADATA) entry.meta[field] ??= other.meta[field];
     if (other.nameRank > entry.nameRank) Object.assign(entry, { name: other.name, nameRank: other.nameRank });
     entry.credentials ??= other.credentials;
     entry.lastProtocol = preferredProtocol(entry.endpoints, entry.lastProtocol);
     entry.present = entry.endpoints.length > 0;
     this.byKey.delete(other.key);
+    for (const [alias, target] of this.aliases) if (target === other.key) this.aliases.set(alias, entry.key);
     this.emit('removed', other);
   }
 
@@ -263,21 +294,3 @@ export class DeviceRegistry {
   }
 }
 
-function snapshot(entry: Entry): DeviceRecord {
-  const record: DeviceRecord = {
-    id: entry.id,
-    key: entry.key,
-    protocol: entry.lastProtocol,
-    name: entry.name,
-    endpoints: orderedEndpoints(entry.endpoints, entry.lastProtocol),
-    sources: new Set(entry.sources),
-    present: entry.present,
-  };
-  for (const field of METADATA) if (entry.meta[field] !== undefined) record[field] = entry.meta[field];
-  if (entry.credentials) record.credentials = { ...entry.credentials };
-  return record;
-}
-
-function replacer(_key: string, value: unknown): unknown {
-  return value instanceof Set ? [...value].sort() : value;
-}

@@ -38,7 +38,7 @@ function stopService(service: Service): Promise<void> {
   return new Promise((resolve) => service.stop?.(() => resolve()));
 }
 
-function startDiscovery(deps: Partial<Parameters<typeof createMdnsDiscovery>[0]> & { port?: number }) {
+function startDiscovery(deps: Partial<Parameters<typeof createMdnsDiscovery>[0]>) {
   const { logger, lines } = capturingLogger();
   const registry = new DeviceRegistry();
   const goodbyes: Array<[string, string]> = [];
@@ -50,7 +50,8 @@ function startDiscovery(deps: Partial<Parameters<typeof createMdnsDiscovery>[0]>
       registry.withdraw(key, 'mdns', url);
     },
     queryIntervalMs: 250,
-    bonjour: () => createBonjour(onLoopback(deps.port ?? 5353)),
+    // Loopback only, so no packet leaves the host; the links and sockets are the production ones.
+    restrictTo: '127.0.0.1',
     ...deps,
   });
   cleanups.push(() => discovery.stop());

@@ -5,12 +5,14 @@ import { findingsFromConfig } from '../../src/discovery/static/devices.js';
 
 const UUID_KEY = 'uuid:e3248000-80ce-11db-8000-c0b5d7e62277';
 
+/** An mDNS sighting; every answer of one device names its host (the SRV target), whatever the address. */
 function mdnsFinding(url: string, name: string, extra: Partial<DeviceFinding> = {}): DeviceFinding {
   return {
     key: UUID_KEY,
     source: 'mdns',
     protocol: 'escl',
     name,
+    hostName: 'BRN3C2AF4.local.',
     endpoints: [url.startsWith('https') ? { url, insecureTls: true } : { url }],
     ...extra,
   };

@@ -30,9 +30,11 @@ describe('TXT records: the real Brother DCP-L2530DW capture', () => {
       type: capture.type,
       port: capture.port,
       addresses: [capture.address],
+      host: 'thierry-Inspiron-5480.local',
       rawTxt: capture.txt.map((s) => Buffer.from(s)),
     });
     expect(finding).toEqual({
+      hostName: 'thierry-Inspiron-5480.local',
       key: 'uuid:e3248000-80ce-11db-8000-c0b5d7e62277',
       source: 'mdns',
       protocol: 'escl',

@@ -32,6 +32,8 @@ export interface MosquittoOptions {
   tls?: boolean;
   /** Listen on this port instead of a fresh free one (to restart a broker where clients expect it). */
   port?: number;
+  /** Also listen on this address (same port), e.g. a test namespace's veth end, for a gateway in that namespace. */
+  alsoListenOn?: string;
 }
 
 /** A running broker. */
@@ -55,7 +57,7 @@ export async function startMosquitto(opts: MosquittoOptions = {}): Promise<Mosqu
     await chmod(dir, 0o755);
     const port = opts.port ?? (await freePort());
     const logFile = join(dir, 'mosquitto.log');
-    const lines = [`listener ${port} 127.0.0.1`, 'persistence false', `log_dest file ${logFile}`, 'log_type all'];
+    const lines = [`listener ${port} 127.0.0.1`, ...(opts.alsoListenOn ? [`listener ${port} ${opts.alsoListenOn}`] : []), 'persistence false', `log_dest file ${logFile}`, 'log_type all'];
     if (process.getuid?.() === 0) lines.push('user root');
     if (opts.auth) {
       const passwordFile = join(dir, 'passwd');

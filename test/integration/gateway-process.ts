@@ -22,8 +22,14 @@ export interface GatewayProcess {
   readonly child: ChildProcess;
 }
 
+/** Where the gateway runs. */
+export interface GatewayPlacement {
+  /** A network namespace to run it in (`ip netns exec`), as if on another host. */
+  netns?: string;
+}
+
 /** Starts the gateway with `env` added to a clean SCAN2MQTT environment; an `undefined` value leaves that variable unset. */
-export async function startGateway(env: Record<string, string | undefined>): Promise<GatewayProcess> {
+export async function startGateway(env: Record<string, string | undefined>, placement: GatewayPlacement = {}): Promise<GatewayProcess> {
   const dataFolder = await mkdtemp(join(tmpdir(), 'scan2mqtt-it-'));
   const storageFolder = join(dataFolder, 'scans');
   const cleanEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('SCAN2MQTT_')));
@@ -36,7 +42,8 @@ export async function startGateway(env: Record<string, string | undefined>): Pro
     SCAN2MQTT_LOG_PRETTY: 'false',
     ...env,
   };
-  const child = spawn(TSX, ['src/main.ts'], {
+  const [command, args] = placement.netns ? ['ip', ['netns', 'exec', placement.netns, TSX, 'src/main.ts']] : [TSX, ['src/main.ts']];
+  const child = spawn(command, args, {
     cwd: REPO,
     env: Object.fromEntries(Object.entries(merged).filter((entry): entry is [string, string] => entry[1] !== undefined)),
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,186 +1,194 @@
 /**
- * Continuous DNS-SD browsing for eSCL scanners (`_uscan._tcp`, `_uscans._tcp`). Socket
- * failures are logged and retried with backoff; they never end the process.
+ * Continuous DNS-SD browsing for eSCL scanners (`_uscan._tcp`, `_uscans._tcp`) and saned
+ * hosts (`_sane-port._tcp`) on every multicast-capable link (IPv4 and IPv6 of each
+ * interface), following interfaces as they come and go.
+ *
+ * One bonjour-service instance per link: multicast-dns sends from one interface per socket
+ * (`interface` sets both the group membership and IP_MULTICAST_IF), and without one it
+ * leaves the choice to the routing table, so queries went out of the default-route interface
+ * only, and nowhere on a host without a default route. Linux hands every socket bound to
+ * 5353 the group's datagrams from all links, so instances may see the same answer; the
+ * shared ServiceTracker reports each service once. Socket failures are retried per link with
+ * backoff; they never end the process.
  */
-import { networkInterfaces } from 'node:os';
 import type Bonjour from 'bonjour-service';
-import type { Browser, Service } from 'bonjour-service';
-import type { DeviceFinding } from '../../core/device.js';
-import type { Logger } from '../../core/logger.js';
-import { createBonjour, mdnsSocketOf, type BonjourFactory } from './mdns-socket.js';
-import { findingFromService, linkLocalZoneFor, type EsclServiceType } from './to-finding.js';
+import type { Browser } from 'bonjour-service';
+import { createBonjour, mdnsSocketOf } from './mdns-socket.js';
+import { listMdnsLinks, type LinkSources, type MdnsLink } from './mdns-links.js';
+import { ServiceTracker, type BrowsedServiceType, type ServiceListeners } from './mdns-services.js';
 
 /** Re-query interval: catches devices whose unsolicited announcement was lost. */
 export const DEFAULT_QUERY_INTERVAL_MS = 60_000;
+/** How often the interface list is checked for links that came or went. */
+export const DEFAULT_INTERFACE_CHECK_MS = 10_000;
 /** First retry after a socket failure; doubles per failure up to the maximum. */
 export const DEFAULT_RETRY_MIN_MS = 1_000;
-/** Longest wait between attempts to reopen the mDNS socket. */
+/** Longest wait between attempts to reopen an mDNS socket. */
 export const DEFAULT_RETRY_MAX_MS = 60_000;
 
-const SERVICE_TYPES: readonly EsclServiceType[] = ['uscan', 'uscans'];
+/** Makes the bonjour-service instance of one link; tests pass their own. */
+export type LinkBonjourFactory = (link: MdnsLink) => Bonjour;
 
 /** What mDNS discovery needs. */
-export interface MdnsDiscoveryDeps {
-  logger: Logger;
-  onFinding: (finding: DeviceFinding) => void;
-  /** A service said goodbye (or changed address): this endpoint of this device is gone. */
-  onGoodbye: (key: string, endpointUrl: string) => void;
+export interface MdnsDiscoveryDeps extends ServiceListeners {
+  /** Config `discovery.mdns_interface`: browse only this interface (name or address). */
+  restrictTo?: string;
+  /** UDP port (5353); tests use a private one. */
+  port?: number;
   queryIntervalMs?: number;
+  interfaceCheckMs?: number;
   retryMinMs?: number;
   retryMaxMs?: number;
-  bonjour?: BonjourFactory;
+  bonjour?: LinkBonjourFactory;
+  links?: LinkSources;
 }
 
 /** A running mDNS browser. */
 export interface MdnsDiscovery {
   start(): void;
-  /** Stops browsing and closes the socket; known devices are not withdrawn. */
+  /** Stops browsing and closes the sockets; known devices are not withdrawn. */
   stop(): Promise<void>;
-  /** Queries now (the "discover" request); reopens the socket at once if it is waiting to retry. */
+  /** Queries now (the "discover" request); re-reads the interfaces and reopens waiting sockets at once. */
   refresh(): void;
 }
 
-interface Session {
-  bonjour: Bonjour;
-  browsers: Browser[];
-  queryTimer: NodeJS.Timeout;
-}
-
-/** What was last reported for one service instance, so its goodbye can name the endpoints. */
-interface Reported {
-  key: string;
-  urls: string[];
+/** One link's socket and browsers, or its retry state while the socket is down. */
+interface LinkState {
+  link: MdnsLink;
+  session?: { bonjour: Bonjour; browsers: Browser[] };
+  retryTimer?: NodeJS.Timeout;
+  failures: number;
 }
 
 /** Creates mDNS discovery; nothing happens until `start()`. */
 export function createMdnsDiscovery(deps: MdnsDiscoveryDeps): MdnsDiscovery {
   const { logger } = deps;
-  const queryIntervalMs = deps.queryIntervalMs ?? DEFAULT_QUERY_INTERVAL_MS;
   const retryMinMs = deps.retryMinMs ?? DEFAULT_RETRY_MIN_MS;
   const retryMaxMs = deps.retryMaxMs ?? DEFAULT_RETRY_MAX_MS;
-  const makeBonjour = deps.bonjour ?? (() => createBonjour({}, (e) => logger.warn({ err: e }, 'mDNS send failed')));
-  const reported = new Map<string, Reported>();
-  let session: Session | undefined;
-  let retryTimer: NodeJS.Timeout | undefined;
-  let failures = 0;
+  const makeBonjour: LinkBonjourFactory =
+    deps.bonjour ??
+    ((link) => createBonjour({ ...link.socket, ...(deps.port !== undefined ? { port: deps.port } : {}) }, (e) => logger.warn({ err: e, link: link.id }, 'mDNS send failed')));
+  const tracker = new ServiceTracker(deps);
+  const links = new Map<string, LinkState>();
+  const timers: NodeJS.Timeout[] = [];
   let running = false;
 
-  const open = (): void => {
-    retryTimer = undefined;
-    if (!running) return;
+  const open = (state: LinkState): void => {
+    state.retryTimer = undefined;
+    if (!running || links.get(state.link.id) !== state) return;
+    const log = logger.child({ link: state.link.id });
     let bonjour: Bonjour;
     try {
-      bonjour = makeBonjour();
+      bonjour = makeBonjour(state.link);
     } catch (error) {
-      return fail(undefined, error);
+      return fail(state, undefined, error);
     }
+    const session = { bonjour, browsers: [] as Browser[] };
+    state.session = session;
     const socket = mdnsSocketOf(bonjour);
-    if (!socket) logger.error('cannot watch the mDNS socket for errors (bonjour-service internals changed)');
-    const current: Session = { bonjour, browsers: [], queryTimer: setInterval(() => query(current), queryIntervalMs) };
-    current.queryTimer.unref();
-    session = current;
-    socket?.on('error', (error: unknown) => fail(current, error));
-    socket?.on('warning', (error: unknown) => logger.debug({ err: error }, 'mDNS socket warning'));
+    if (!socket) log.error('cannot watch the mDNS socket for errors (bonjour-service internals changed)');
+    socket?.on('error', (error: unknown) => fail(state, session, error));
+    socket?.on('warning', (error: unknown) => log.debug({ err: error }, 'mDNS socket warning'));
     socket?.once('ready', () => {
-      if (session === current) failures = 0;
-      logger.debug('mDNS socket ready');
+      if (state.session === session) state.failures = 0;
+      log.debug('mDNS socket ready');
     });
-    for (const type of SERVICE_TYPES) current.browsers.push(browse(bonjour, type));
+    for (const type of tracker.types) session.browsers.push(browse(bonjour, type));
   };
 
-  const browse = (bonjour: Bonjour, type: EsclServiceType): Browser => {
+  const browse = (bonjour: Bonjour, type: BrowsedServiceType): Browser => {
     const browser = bonjour.find({ type, protocol: 'tcp' });
-    browser.on('up', (service) => serviceUp(type, service));
-    browser.on('srv-update', (service) => serviceUp(type, service));
-    browser.on('txt-update', (service) => serviceUp(type, service));
-    browser.on('down', (service) => serviceDown(type, service));
+    browser.on('up', (service) => tracker.up(type, service));
+    browser.on('srv-update', (service) => tracker.up(type, service));
+    browser.on('txt-update', (service) => tracker.up(type, service));
+    browser.on('down', (service) => tracker.down(type, service));
     return browser;
   };
 
-  const serviceUp = (type: EsclServiceType, service: Service): void => {
-    const instance = `${type}:${service.fqdn ?? service.name}`;
-    let finding: DeviceFinding;
-    try {
-      const zone = service.referer ? linkLocalZoneFor(service.referer.address, networkInterfaces()) : undefined;
-      finding = findingFromService(service, zone === undefined ? {} : { linkLocalZone: zone });
-    } catch (error) {
-      logger.debug({ err: error, service: service.name }, 'ignoring unusable eSCL service');
-      return;
-    }
-    const urls = finding.endpoints.map((e) => e.url);
-    const previous = reported.get(instance);
-    reported.set(instance, { key: finding.key, urls });
-    safely('onFinding', () => deps.onFinding(finding));
-    // An address or key change: the old endpoints are as gone as after a goodbye.
-    for (const url of previous?.urls ?? []) {
-      if (previous?.key !== finding.key || !urls.includes(url)) safely('onGoodbye', () => deps.onGoodbye(previous?.key ?? '', url));
-    }
-  };
-
-  const serviceDown = (type: EsclServiceType, service: Service): void => {
-    const instance = `${type}:${service.fqdn ?? service.name}`;
-    const previous = reported.get(instance);
-    if (!previous) return;
-    reported.delete(instance);
-    for (const url of previous.urls) safely('onGoodbye', () => deps.onGoodbye(previous.key, url));
-  };
-
-  const safely = (what: string, call: () => void): void => {
-    try {
-      call();
-    } catch (error) {
-      logger.error({ err: error }, `${what} handler failed`);
-    }
-  };
-
-  const query = (current: Session): void => {
-    for (const browser of current.browsers) browser.update();
-  };
-
-  const fail = (failed: Session | undefined, error: unknown): void => {
-    if (failed !== undefined && session !== failed) return;
-    close(failed);
-    session = undefined;
-    if (!running) return;
-    const delay = Math.min(retryMaxMs, retryMinMs * 2 ** Math.min(failures, 30));
-    failures += 1;
+  const fail = (state: LinkState, failed: LinkState['session'], error: unknown): void => {
+    if (failed !== undefined && state.session !== failed) return;
+    void close(state.session);
+    state.session = undefined;
+    if (!running || links.get(state.link.id) !== state) return;
+    const delay = Math.min(retryMaxMs, retryMinMs * 2 ** Math.min(state.failures, 30));
+    state.failures += 1;
     const code = (error as { code?: unknown } | null)?.code;
-    logger.warn({ err: error, code, retryInMs: delay }, 'mDNS socket failed; retrying');
-    retryTimer = setTimeout(open, delay);
-    retryTimer.unref();
+    logger.warn({ err: error, code, link: state.link.id, retryInMs: delay }, 'mDNS socket failed; retrying');
+    state.retryTimer = setTimeout(() => open(state), delay);
+    state.retryTimer.unref();
+  };
+
+  /** Opens links that appeared, closes those whose interface (or address) went away. */
+  const syncLinks = (): void => {
+    let current: MdnsLink[];
+    try {
+      current = listMdnsLinks(deps.restrictTo, deps.links);
+    } catch (error) {
+      return void logger.warn({ err: error }, 'cannot list network interfaces');
+    }
+    const ids = new Set(current.map((l) => l.id));
+    for (const [id, state] of links) {
+      if (ids.has(id)) continue;
+      links.delete(id);
+      drop(state);
+      logger.info({ link: id }, 'mDNS: interface gone');
+    }
+    for (const link of current) {
+      if (links.has(link.id)) continue;
+      const state: LinkState = { link, failures: 0 };
+      links.set(link.id, state);
+      logger.info({ link: link.id }, 'mDNS: browsing on interface');
+      open(state);
+    }
+    if (links.size === 0) logger.debug({ restrictTo: deps.restrictTo }, 'mDNS: no multicast-capable interface yet');
+  };
+
+  const query = (): void => {
+    for (const state of links.values()) for (const browser of state.session?.browsers ?? []) browser.update();
+  };
+
+  const drop = (state: LinkState): Promise<void> => {
+    if (state.retryTimer) clearTimeout(state.retryTimer);
+    state.retryTimer = undefined;
+    const session = state.session;
+    state.session = undefined;
+    return close(session);
   };
 
   return {
     start() {
       if (running) return;
       running = true;
-      failures = 0;
-      open();
+      syncLinks();
+      timers.push(setInterval(query, deps.queryIntervalMs ?? DEFAULT_QUERY_INTERVAL_MS), setInterval(syncLinks, deps.interfaceCheckMs ?? DEFAULT_INTERFACE_CHECK_MS));
+      for (const timer of timers) timer.unref();
     },
     async stop() {
       running = false;
-      if (retryTimer) clearTimeout(retryTimer);
-      retryTimer = undefined;
-      const current = session;
-      session = undefined;
-      await close(current);
+      for (const timer of timers.splice(0)) clearInterval(timer);
+      const states = [...links.values()];
+      links.clear();
+      await Promise.all(states.map(drop));
     },
     refresh() {
       if (!running) return;
-      if (session) return query(session);
-      if (retryTimer) clearTimeout(retryTimer);
-      open();
+      syncLinks();
+      for (const state of links.values()) {
+        if (state.session) continue;
+        if (state.retryTimer) clearTimeout(state.retryTimer);
+        open(state);
+      }
+      query();
     },
   };
 }
 
-function close(current: Session | undefined): Promise<void> {
-  if (!current) return Promise.resolve();
-  clearInterval(current.queryTimer);
-  for (const browser of current.browsers) browser.stop();
+function close(session: LinkState['session']): Promise<void> {
+  if (!session) return Promise.resolve();
+  for (const browser of session.browsers) browser.stop();
   return new Promise((resolve) => {
     try {
-      current.bonjour.destroy(() => resolve());
+      session.bonjour.destroy(() => resolve());
     } catch {
       // A socket that never bound cannot be closed; there is nothing left to release.
       resolve();

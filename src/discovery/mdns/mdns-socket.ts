@@ -1,4 +1,5 @@
 /** Construction of bonjour-service instances whose multicast socket is safe to run beside avahi. */
+import { createSocket } from 'node:dgram';
 import type { EventEmitter } from 'node:events';
 import Bonjour from 'bonjour-service';
 
@@ -6,9 +7,13 @@ import Bonjour from 'bonjour-service';
 export interface MdnsSocketOptions {
   /** UDP port; 5353 unless a test uses a private one. */
   port?: number;
-  /** IPv4 address of the one interface to join the group on and send from (default: all). */
+  /** `udp6` for IPv6 (then `ip` and a scoped `interface`, `::%eth0`, are required). Default `udp4`. */
+  type?: 'udp4' | 'udp6';
+  /** Multicast group; multicast-dns defaults to 224.0.0.251 for udp4. */
+  ip?: string;
+  /** The one interface to join the group on and send from: its IPv4 address, or `::%name` for IPv6. */
   interface?: string;
-  /** Address to bind; `0.0.0.0` is needed with `interface`, or multicast datagrams are not received. */
+  /** Address to bind; the wildcard is needed with `interface`, or multicast datagrams are not received. */
   bind?: string;
 }
 
@@ -22,7 +27,9 @@ export type BonjourFactory = () => Bonjour;
  */
 export function createBonjour(options: MdnsSocketOptions = {}, onError: (error: unknown) => void = () => {}): Bonjour {
   // bonjour-service types its first argument as service defaults, but hands it to multicast-dns.
-  const socketOptions = { ...options, reuseAddr: true } as unknown as ConstructorParameters<typeof Bonjour>[0];
+  // An IPv6 socket that is not v6-only would also be handed every IPv4 mDNS datagram.
+  const socket = options.type === 'udp6' ? createSocket({ type: 'udp6', reuseAddr: true, ipv6Only: true }) : undefined;
+  const socketOptions = { ...options, reuseAddr: true, ...(socket ? { socket } : {}) } as unknown as ConstructorParameters<typeof Bonjour>[0];
   return new Bonjour(socketOptions, onError);
 }
 

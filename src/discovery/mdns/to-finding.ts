@@ -13,7 +13,7 @@ export interface ResolvedService {
   name: string;
   type: string;
   port: number;
-  /** SRV target host name, used only when the answer carried no address records. */
+  /** SRV target host name: the device's identity across its sightings; dialled only when the answer carried no address records. */
   host?: string;
   addresses?: readonly string[];
   /** Raw TXT strings; preferred over `txt`, which bonjour-service decodes lossily. */
@@ -25,6 +25,8 @@ export interface ResolvedService {
 
 /** A device lists a handful of addresses at most; more is noise or an attack. */
 export const MAX_ENDPOINT_ADDRESSES = 8;
+/** A DNS name is at most 253 characters (RFC 1035); a longer SRV target is cut. */
+export const MAX_HOST_NAME_LENGTH = 253;
 /** Names longer than this are cut: DNS labels are 63 bytes, `ty` strings 255. */
 export const MAX_NAME_LENGTH = 128;
 
@@ -71,6 +73,8 @@ export function findingFromService(service: ResolvedService, opts: { linkLocalZo
     endpoints,
     ...makeAndModel(ty),
   };
+  const hostName = service.host?.trim().slice(0, MAX_HOST_NAME_LENGTH);
+  if (hostName) finding.hostName = hostName;
   const serial = cleanText(txt.get('usb_ser'));
   if (serial) finding.serial = serial;
   const adminUrl = httpUrl(txt.get('adminurl'));

@@ -26,10 +26,12 @@ export interface SanedHostDiscoveryDeps {
   relistIntervalMs?: number;
 }
 
-/** Lists the devices of configured saned hosts, continuously. */
+/** Lists the devices of configured saned hosts, and of hosts found at run time, continuously. */
 export class SanedHostDiscovery {
   private readonly timers = new Map<SanedHostEntry, NodeJS.Timeout>();
   private readonly failures = new Map<SanedHostEntry, number>();
+  /** Hosts found by DNS-SD (`_sane-port._tcp`), by `host:port`, with the keys of the devices they listed. */
+  private readonly found = new Map<string, { host: SanedHostEntry; keys: Set<string> }>();
   private running = false;
 
   constructor(private readonly deps: SanedHostDiscoveryDeps) {}
@@ -37,12 +39,40 @@ export class SanedHostDiscovery {
   /** Lists every host now and keeps relisting. */
   start(): void {
     this.running = true;
-    for (const host of this.deps.hosts) void this.list(host);
+    for (const host of this.hosts()) void this.list(host);
   }
 
   /** Lists every host again now ("discover now"). */
   async refresh(): Promise<void> {
-    await Promise.all(this.deps.hosts.map((host) => this.list(host)));
+    await Promise.all(this.hosts().map((host) => this.list(host)));
+  }
+
+  /** A host announced itself: list its devices now and keep relisting (a configured host is listed already). */
+  add(host: SanedHostEntry): void {
+    const address = `${host.host}:${host.port}`;
+    if (this.found.has(address) || this.deps.hosts.some((h) => `${h.host}:${h.port}` === address)) return;
+    this.found.set(address, { host, keys: new Set() });
+    void this.list(host);
+  }
+
+  /** A found host said goodbye: stop listing it; returns the keys of the devices it had listed. */
+  remove(host: Pick<SanedHostEntry, 'host' | 'port'>): string[] {
+    const address = `${host.host}:${host.port}`;
+    const entry = this.found.get(address);
+    if (!entry) return [];
+    this.found.delete(address);
+    clearTimeout(this.timers.get(entry.host));
+    this.timers.delete(entry.host);
+    this.failures.delete(entry.host);
+    return [...entry.keys];
+  }
+
+  private hosts(): SanedHostEntry[] {
+    return [...this.deps.hosts, ...[...this.found.values()].map((f) => f.host)];
+  }
+
+  private isListed(host: SanedHostEntry): boolean {
+    return this.deps.hosts.includes(host) || this.found.get(`${host.host}:${host.port}`)?.host === host;
   }
 
   /** Stops the timers. */
@@ -53,7 +83,7 @@ export class SanedHostDiscovery {
   }
 
   private async list(host: SanedHostEntry): Promise<void> {
-    if (!this.running) return;
+    if (!this.running || !this.isListed(host)) return;
     clearTimeout(this.timers.get(host));
     const log = this.deps.logger.child({ saned: `${host.host}:${host.port}` });
     let delay = this.deps.relistIntervalMs ?? SANED_RELIST_INTERVAL_MS;
@@ -68,14 +98,19 @@ export class SanedHostDiscovery {
       });
       this.failures.delete(host);
       log.debug({ devices: devices.map((d) => d.name) }, 'saned host listed');
-      for (const finding of findingsForSanedHost(host, devices)) this.deps.onFinding(finding);
+      // The host may have said goodbye while its listing was on the wire.
+      if (!this.isListed(host)) return;
+      for (const finding of findingsForSanedHost(host, devices)) {
+        this.found.get(`${host.host}:${host.port}`)?.keys.add(finding.key);
+        this.deps.onFinding(finding);
+      }
     } catch (error) {
       const failures = (this.failures.get(host) ?? 0) + 1;
       this.failures.set(host, failures);
       delay = Math.min(SANED_RETRY_MIN_MS * 2 ** (failures - 1), delay);
       log[failures === 1 ? 'warn' : 'debug']({ err: error, retryInMs: delay }, 'saned host unreachable');
     }
-    if (this.running) {
+    if (this.running && this.isListed(host)) {
       const timer = setTimeout(() => void this.list(host), delay);
       timer.unref();
       this.timers.set(host, timer);

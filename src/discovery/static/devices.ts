@@ -24,6 +24,8 @@ export interface SanedHostEntry {
   port: number;
   credentials?: DeviceCredentials;
   friendlyName?: string;
+  /** Who named the host: config (`static`, the default) or its own DNS-SD announcement (`saned`). */
+  source?: 'static' | 'saned';
 }
 
 /** What the `devices` config yields: ready findings, and saned hosts still to be expanded. */
@@ -65,7 +67,7 @@ export function sanedHostsFromConfig(entries: readonly DeviceConfigEntry[]): San
 export function findingForSanedDevice(host: SanedHostEntry, device: string, info: { vendor?: string; model?: string; displayName?: string } = {}): DeviceFinding {
   const finding: DeviceFinding = {
     key: saneDeviceKey(host.host, host.port, device),
-    source: 'static',
+    source: host.source ?? 'static',
     protocol: 'sane',
     name: info.displayName ?? `${host.name} ${device}`,
     endpoints: [{ url: formatSaneUrl({ host: host.host, port: host.port, device }) }],
