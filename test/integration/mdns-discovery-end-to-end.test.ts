@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMosquitto, type MosquittoBroker } from '../helpers/mosquitto.js';
 import { connectProbe, type MqttProbe } from '../helpers/mqtt-probe.js';
 import { startGateway, type GatewayProcess } from './gateway-process.js';
-import { BROKER_HOST, canCreateNamespaces, createTestNetwork, esclServiceXml, startSimulatorIn, type TestLanSegment, type TestNetwork } from './test-lan.js';
+import { canCreateNamespaces, createTestNetwork, esclServiceXml, startSimulatorIn, type TestLanSegment, type TestNetwork } from './test-lan.js';
 
 const UUID = '5ca1ab1e-0000-4000-8000-00000000e5c1';
 const SCANNER = UUID.replace(/-/g, '_');
@@ -63,13 +63,13 @@ const online = (id: string) => probe.waitFor(`scan2mqtt/${id}/availability`, (m)
 describe.skipIf(!canRun)('mDNS discovery end to end, default config, no default route, several interfaces (needs root)', () => {
   beforeAll(async () => {
     net = createTestNetwork();
-    broker = await startMosquitto({ alsoListenOn: BROKER_HOST });
+    broker = await startMosquitto({ alsoListenOn: net.brokerHost });
     lan1 = net.addLan();
     await quietScanner(net.addLan(), QUIET_UUID, 'Quiet Scanner 2');
     await new Promise((resolve) => setTimeout(resolve, AVAHI_ANNOUNCING_MS));
     gateway = await startGateway(
       {
-        SCAN2MQTT_MQTT_URL: `mqtt://${BROKER_HOST}:${broker.port}`,
+        SCAN2MQTT_MQTT_URL: `mqtt://${net.brokerHost}:${broker.port}`,
         SCAN2MQTT_DISCOVERY_RESCAN_INTERVAL_S: '2',
         SCAN2MQTT_POLLING_IDLE_S: '1',
         SCAN2MQTT_POLLING_OFFLINE_AFTER_FAILURES: '2',

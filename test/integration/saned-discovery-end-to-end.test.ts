@@ -14,7 +14,7 @@ import { startMosquitto, type MosquittoBroker } from '../helpers/mosquitto.js';
 import { connectProbe, type MqttProbe } from '../helpers/mqtt-probe.js';
 import { SANED_AVAILABLE } from '../sim/saned/saned.js';
 import { startGateway, type GatewayProcess } from './gateway-process.js';
-import { BROKER_HOST, canCreateNamespaces, createTestNetwork, type TestLanSegment, type TestNetwork } from './test-lan.js';
+import { canCreateNamespaces, createTestNetwork, type TestLanSegment, type TestNetwork } from './test-lan.js';
 
 const SANE_PORT = 6566;
 const canRun = canCreateNamespaces() && SANED_AVAILABLE && existsSync('/usr/sbin/avahi-daemon');
@@ -42,7 +42,7 @@ const availability = (id: string, text: string) => probe.waitFor(`scan2mqtt/${id
 describe.skipIf(!canRun)('saned discovered by DNS-SD (_sane-port._tcp), default config (needs root)', () => {
   beforeAll(async () => {
     net = createTestNetwork();
-    broker = await startMosquitto({ alsoListenOn: BROKER_HOST });
+    broker = await startMosquitto({ alsoListenOn: net.brokerHost });
     lan = net.addLan();
     configDir = mkdtempSync(join(tmpdir(), 's2m-saned-dnssd-'));
     writeFileSync(join(configDir, 'dll.conf'), 'test\n');
@@ -51,7 +51,7 @@ describe.skipIf(!canRun)('saned discovered by DNS-SD (_sane-port._tcp), default 
     saned = lan.spawn('env', [`SANE_CONFIG_DIR=${configDir}`, 'saned', '-l', '-e', '-b', lan.deviceAddress, '-p', String(SANE_PORT)]);
     avahi = lan.startAvahi('s2m-saned-host', SERVICE);
     gateway = await startGateway(
-      { SCAN2MQTT_MQTT_URL: `mqtt://${BROKER_HOST}:${broker.port}`, SCAN2MQTT_POLLING_IDLE_S: '1', SCAN2MQTT_POLLING_OFFLINE_AFTER_FAILURES: '2' },
+      { SCAN2MQTT_MQTT_URL: `mqtt://${net.brokerHost}:${broker.port}`, SCAN2MQTT_POLLING_IDLE_S: '1', SCAN2MQTT_POLLING_OFFLINE_AFTER_FAILURES: '2' },
       { netns: net.gatewayNamespace },
     );
     probe = await connectProbe(broker.url);

@@ -14,9 +14,16 @@ import { join, resolve } from 'node:path';
 const REPO = resolve(import.meta.dirname, '../..');
 const AVAHI = '/usr/sbin/avahi-daemon';
 
-/** This namespace's end of the broker link: a broker listening here is reachable from the gateway. */
-export const BROKER_HOST = '203.0.113.1';
-const GATEWAY_BROKER_END = '203.0.113.2';
+/**
+ * The broker link of each test network is a /30 of its own in 198.18.0.0/15 (RFC 2544, benchmarking),
+ * picked at random: test files run in parallel, and two networks giving the host the same address on two
+ * links would route one's broker traffic into the other.
+ */
+function brokerLinkAddresses(): { host: string; gateway: string } {
+  const base = 0xc6120000 + (randomBytes(4).readUInt32BE(0) % (1 << 15)) * 4;
+  const dotted = (n: number) => [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');
+  return { host: dotted(base + 1), gateway: dotted(base + 2) };
+}
 
 /** True when this process may create namespaces. */
 export function canCreateNamespaces(): boolean {
@@ -43,6 +50,8 @@ export interface TestLanSegment {
 /** The gateway namespace with its LANs. */
 export interface TestNetwork {
   readonly gatewayNamespace: string;
+  /** This namespace's end of the broker link: a broker listening here is reachable from the gateway. */
+  readonly brokerHost: string;
   /** Adds a LAN with a fresh device namespace (the gateway sees a new interface). */
   addLan(): TestLanSegment;
   destroy(): void;
@@ -58,6 +67,7 @@ export function createTestNetwork(): TestNetwork {
   const children: ChildProcess[] = [];
   const folders: string[] = [];
   const brokerEnd = `s2mb${tag}`;
+  const link = brokerLinkAddresses();
   ip('netns', 'add', gatewayNamespace);
   const inGw = (...args: string[]) => ip('-n', gatewayNamespace, ...args);
   const destroy = () => {
@@ -74,9 +84,9 @@ export function createTestNetwork(): TestNetwork {
     inGw('link', 'set', 'lo', 'up');
     ip('link', 'add', brokerEnd, 'type', 'veth', 'peer', 'name', `s2mB${tag}`);
     ip('link', 'set', `s2mB${tag}`, 'netns', gatewayNamespace);
-    ip('addr', 'add', `${BROKER_HOST}/30`, 'dev', brokerEnd);
+    ip('addr', 'add', `${link.host}/30`, 'dev', brokerEnd);
     ip('link', 'set', brokerEnd, 'up');
-    inGw('addr', 'add', `${GATEWAY_BROKER_END}/30`, 'dev', `s2mB${tag}`);
+    inGw('addr', 'add', `${link.gateway}/30`, 'dev', `s2mB${tag}`);
     inGw('link', 'set', `s2mB${tag}`, 'up');
   } catch (error) {
     destroy();
@@ -85,6 +95,7 @@ export function createTestNetwork(): TestNetwork {
   let lans = 0;
   return {
     gatewayNamespace,
+    brokerHost: link.host,
     addLan() {
       const n = ++lans;
       const namespace = `s2m-dev${n}-${tag}`;
