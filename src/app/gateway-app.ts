@@ -24,6 +24,7 @@ import { makePreview } from '../jobs/preview.js';
 import { createFolderTracer, type FolderTracer } from '../log/trace-folder.js';
 import { createHomeAssistantPublisher, type HomeAssistantPublisher } from '../homeassistant/publisher.js';
 import { createMqttBridge, bridgeWill, type MqttBridge } from '../mqtt/bridge.js';
+import { createScannerDataPublisher } from '../mqtt/scanner-data.js';
 import { MqttConnection } from '../mqtt/connection.js';
 import { embeddedBrokerPolicy, ensureBroker, type EmbeddedBroker } from '../mqtt/embedded-broker.js';
 import { createJobStorage } from '../storage/job-storage.js';
@@ -122,8 +123,7 @@ export function createGatewayApp({ config, logger, version }: GatewayAppDeps): G
       await saned.refresh();
     },
     onJobDone: (scannerId, job) => {
-      // Only Home Assistant's image entity shows the preview; decoding a 600 dpi page for nobody is waste.
-      if (!config.homeassistant.enabled) return;
+      // The preview topic is always kept (src/mqtt/scanner-data.ts); a 480 px thumbnail is cheap to make.
       const stored = job.event.stored ?? [];
       makePreview(stored)
         .then((jpeg) => jpeg && gateway.reportPreview(scannerId, jpeg))
@@ -172,6 +172,8 @@ export function createGatewayApp({ config, logger, version }: GatewayAppDeps): G
     logger,
     enabled: config.homeassistant.enabled,
   });
+  // Joins HA's write order, so the topics its entities read follow their discovery as before.
+  const scannerData = createScannerDataPublisher({ link: connection, gateway, baseTopic, logger, sequence: homeassistant.sequence });
   const health = new HealthFile({
     dataFolder,
     logger,
@@ -224,6 +226,7 @@ export function createGatewayApp({ config, logger, version }: GatewayAppDeps): G
       buttons.start();
       await bridge.start();
       await homeassistant.start();
+      await scannerData.start();
       // Resolves on the first CONNACK: scanners are found and schedules run while the broker is still away.
       await connection.start();
       logger.info({ version, base_topic: baseTopic, storage: storageFolder, mdns: config.discovery.mdns }, 'scan2mqtt started');
@@ -239,6 +242,7 @@ export function createGatewayApp({ config, logger, version }: GatewayAppDeps): G
       await capabilitiesCache.flush();
       await deliveries.stop();
       await history.close();
+      await scannerData.stop();
       await homeassistant.stop();
       await bridge.stop();
       await connection.stop();

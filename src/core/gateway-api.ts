@@ -66,6 +66,12 @@ export interface ScanPreferences {
   profile?: string;
 }
 
+/** The preference keys a Home Assistant select (and `<base>/<id>/set/<key>`) can change. */
+export type PreferenceKey = keyof ScanPreferences;
+
+/** Every preference key, in the order the selects appear. */
+export const PREFERENCE_KEYS: readonly PreferenceKey[] = ['source', 'resolution', 'color_mode', 'format', 'profile'];
+
 /** One finished job as kept in the job history (`bridge/request/history`). */
 export interface JobHistoryEntry extends JobEvent {
   /** The profile the job used, if any. */
