@@ -40,11 +40,10 @@ import { Scheduler } from '../jobs/scheduler.js';
 import type { ScheduleConfig } from '../jobs/schedule-config.js';
 import { FINAL_JOB_STATES, type JobEvent } from '../core/job.js';
 import { HealthFile } from './health-file.js';
-import { ButtonPoller } from '../triggers/button-poller.js';
+import { ButtonTriggers } from '../triggers/button-triggers.js';
+import { createDeviceEventSource } from '../triggers/device-event-source.js';
 import type { ButtonBinding } from '../triggers/button-config.js';
-
-/** One read of a scanner's buttons may take this long. */
-const BUTTON_READ_TIMEOUT_MS = 5_000;
+import type { TriggerReport } from '../triggers/trigger-source.js';
 
 /** A running gateway. */
 export interface GatewayApp {
@@ -118,6 +117,7 @@ export function createGatewayApp({ config, logger, version }: GatewayAppDeps): G
     scanDefaults: scanDefaultsFrom(config),
     jobBounds: jobBoundsFrom(config),
     keepPartial: config.scan.keep_partial,
+    deviceEventPollMs: config.button_poll_ms,
     discoverNow: async () => {
       mdns?.refresh();
       await saned.refresh();
@@ -185,16 +185,11 @@ export function createGatewayApp({ config, logger, version }: GatewayAppDeps): G
     scannerState: (id) => gateway.getState(id),
     runScan: (schedule) => runScheduledScan(gateway, schedule),
   });
-  const buttons = new ButtonPoller({
+  const buttons = new ButtonTriggers({
     bindings: config.buttons,
-    pollMs: config.button_poll_ms,
+    sources: [createDeviceEventSource(gateway)],
     logger: logger.child({ component: 'buttons' }),
-    readButtons: async (id) => {
-      const entry = gateway.entry(id);
-      if (!entry?.online || entry.queue.running || !entry.driver.readButtons) return undefined;
-      return entry.driver.readButtons(AbortSignal.timeout(BUTTON_READ_TIMEOUT_MS));
-    },
-    onPress: (binding) => pressButton(gateway, binding, logger),
+    onPress: (binding, press) => pressButton(gateway, binding, press, logger),
   });
   let broker: EmbeddedBroker | null = null;
   let stopRequested = false;
@@ -333,8 +328,8 @@ function deliveryViews(queue: DeliveryQueue): NonNullable<GatewayDeps['deliverie
 }
 
 /** A bound scanner button was pressed: tell Home Assistant and MQTT, and scan with its profile. */
-function pressButton(gateway: Gateway, binding: ButtonBinding, logger: Logger): void {
-  gateway.reportButton(binding.scanner, binding.button, 'press');
+function pressButton(gateway: Gateway, binding: ButtonBinding, press: TriggerReport, logger: Logger): void {
+  gateway.reportButton(binding.scanner, binding.button, press.action);
   gateway
     .submitScan(binding.scanner, binding.profile ? { profile: binding.profile } : {}, 'button')
     .catch((error: unknown) => logger.warn({ err: error, scanner: binding.scanner, button: binding.button }, 'button scan refused'));
