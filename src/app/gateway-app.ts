@@ -23,6 +23,7 @@ import { makePreview } from '../jobs/preview.js';
 import { createFolderTracer, type FolderTracer } from '../log/trace-folder.js';
 import { createHomeAssistantPublisher, type HomeAssistantPublisher } from '../homeassistant/publisher.js';
 import { createMqttBridge, bridgeWill, type MqttBridge } from '../mqtt/bridge.js';
+import { createScannerDataPublisher } from '../mqtt/scanner-data.js';
 import { MqttConnection } from '../mqtt/connection.js';
 import { embeddedBrokerPolicy, ensureBroker, type EmbeddedBroker } from '../mqtt/embedded-broker.js';
 import { createJobStorage } from '../storage/job-storage.js';
@@ -38,11 +39,10 @@ import { Scheduler } from '../jobs/scheduler.js';
 import type { ScheduleConfig } from '../jobs/schedule-config.js';
 import { FINAL_JOB_STATES, type JobEvent } from '../core/job.js';
 import { HealthFile } from './health-file.js';
-import { ButtonPoller } from '../triggers/button-poller.js';
+import { ButtonTriggers } from '../triggers/button-triggers.js';
+import { createDeviceEventSource } from '../triggers/device-event-source.js';
 import type { ButtonBinding } from '../triggers/button-config.js';
-
-/** One read of a scanner's buttons may take this long. */
-const BUTTON_READ_TIMEOUT_MS = 5_000;
+import type { TriggerReport } from '../triggers/trigger-source.js';
 
 /** A running gateway. */
 export interface GatewayApp {
@@ -121,13 +121,13 @@ export function createGatewayApp({ config, logger, version }: GatewayAppDeps): G
     scanDefaults: scanDefaultsFrom(config),
     jobBounds: jobBoundsFrom(config),
     keepPartial: config.scan.keep_partial,
+    deviceEventPollMs: config.button_poll_ms,
     discoverNow: async () => {
       mdns?.refresh();
       await saned.refresh();
     },
     onJobDone: (scannerId, job) => {
-      // Only Home Assistant's image entity shows the preview; decoding a 600 dpi page for nobody is waste.
-      if (!config.homeassistant.enabled) return;
+      // The preview topic is always kept (src/mqtt/scanner-data.ts); a 480 px thumbnail is cheap to make.
       const stored = job.event.stored ?? [];
       makePreview(stored)
         .then((jpeg) => jpeg && gateway.reportPreview(scannerId, jpeg))
@@ -176,6 +176,8 @@ export function createGatewayApp({ config, logger, version }: GatewayAppDeps): G
     logger,
     enabled: config.homeassistant.enabled,
   });
+  // Joins HA's write order, so the topics its entities read follow their discovery as before.
+  const scannerData = createScannerDataPublisher({ link: connection, gateway, baseTopic, logger, sequence: homeassistant.sequence });
   const health = new HealthFile({
     dataFolder,
     logger,
@@ -187,16 +189,11 @@ export function createGatewayApp({ config, logger, version }: GatewayAppDeps): G
     scannerState: (id) => gateway.getState(id),
     runScan: (schedule) => runScheduledScan(gateway, schedule),
   });
-  const buttons = new ButtonPoller({
+  const buttons = new ButtonTriggers({
     bindings: config.buttons,
-    pollMs: config.button_poll_ms,
+    sources: [createDeviceEventSource(gateway)],
     logger: logger.child({ component: 'buttons' }),
-    readButtons: async (id) => {
-      const entry = gateway.entry(id);
-      if (!entry?.online || entry.queue.running || !entry.driver.readButtons) return undefined;
-      return entry.driver.readButtons(AbortSignal.timeout(BUTTON_READ_TIMEOUT_MS));
-    },
-    onPress: (binding) => pressButton(gateway, binding, logger),
+    onPress: (binding, press) => pressButton(gateway, binding, press, logger),
   });
   let broker: EmbeddedBroker | null = null;
   let stopRequested = false;
@@ -228,6 +225,7 @@ export function createGatewayApp({ config, logger, version }: GatewayAppDeps): G
       buttons.start();
       await bridge.start();
       await homeassistant.start();
+      await scannerData.start();
       // Resolves on the first CONNACK: scanners are found and schedules run while the broker is still away.
       await connection.start();
       logger.info({ version, base_topic: baseTopic, storage: storageFolder, mdns: config.discovery.mdns }, 'scan2mqtt started');
@@ -243,6 +241,7 @@ export function createGatewayApp({ config, logger, version }: GatewayAppDeps): G
       await capabilitiesCache.flush();
       await deliveries.stop();
       await history.close();
+      await scannerData.stop();
       await homeassistant.stop();
       await bridge.stop();
       await connection.stop();
@@ -333,8 +332,8 @@ function deliveryViews(queue: DeliveryQueue): NonNullable<GatewayDeps['deliverie
 }
 
 /** A bound scanner button was pressed: tell Home Assistant and MQTT, and scan with its profile. */
-function pressButton(gateway: Gateway, binding: ButtonBinding, logger: Logger): void {
-  gateway.reportButton(binding.scanner, binding.button, 'press');
+function pressButton(gateway: Gateway, binding: ButtonBinding, press: TriggerReport, logger: Logger): void {
+  gateway.reportButton(binding.scanner, binding.button, press.action);
   gateway
     .submitScan(binding.scanner, binding.profile ? { profile: binding.profile } : {}, 'button')
     .catch((error: unknown) => logger.warn({ err: error, scanner: binding.scanner, button: binding.button }, 'button scan refused'));

@@ -3,6 +3,7 @@
  * Field names are snake_case because this object *is* the public
  * `scan2mqtt/<id>/capabilities` payload (CONTRACT.md); no mapping layer sits between.
  */
+import type { DeviceEventKind } from './device-events.js';
 
 /** Protocols the gateway speaks. */
 export type ProtocolName = 'escl' | 'wsd' | 'sane';
@@ -60,6 +61,8 @@ export interface ScannerCapabilities {
   resolution_range?: NumericRange;
   adjustments?: Adjustments;
   buttons?: string[];
+  /** Kinds of event the device pushes (src/core/device-events.ts); absent: it only answers when asked. */
+  events?: DeviceEventKind[];
 }
 
 /** The dpi steps users expect to pick from when a device only offers a range. */

@@ -3,6 +3,7 @@
  * They import this file (and other core types) only, never a protocol or discovery module.
  */
 import type { ProtocolName, ScannerCapabilities } from './capabilities.js';
+import type { DeviceEvent } from './device-events.js';
 import type { JobEvent } from './job.js';
 import type { ScanSettings } from './settings.js';
 import type { AdfState, PublishedScannerState } from './status.js';
@@ -53,6 +54,8 @@ export interface GatewayEvents {
   stateChanged: (scannerId: string, state: ScannerStatePayload) => void;
   job: (scannerId: string, event: JobEvent) => void;
   button: (scannerId: string, press: ButtonPress) => void;
+  /** Something a watched scanner pushed (src/core/device-events.ts); the triggers turn bound presses into `button` and scans. */
+  deviceEvent: (scannerId: string, event: DeviceEvent) => void;
   /** A small JPEG of the last scanned page, for the Home Assistant image entity. */
   preview: (scannerId: string, jpeg: Buffer) => void;
 }
@@ -65,6 +68,12 @@ export interface ScanPreferences {
   format?: ScanSettings['format'];
   profile?: string;
 }
+
+/** The preference keys a Home Assistant select (and `<base>/<id>/set/<key>`) can change. */
+export type PreferenceKey = keyof ScanPreferences;
+
+/** Every preference key, in the order the selects appear. */
+export const PREFERENCE_KEYS: readonly PreferenceKey[] = ['source', 'resolution', 'color_mode', 'format', 'profile'];
 
 /** One finished job as kept in the job history (`bridge/request/history`). */
 export interface JobHistoryEntry extends JobEvent {

@@ -4,6 +4,7 @@
  */
 import type { Readable } from 'node:stream';
 import type { ScannerCapabilities, ProtocolName } from './capabilities.js';
+import type { DeviceEvent, DeviceEventOptions } from './device-events.js';
 import type { ScanSettings } from './settings.js';
 import type { ScannerStatus } from './status.js';
 
@@ -41,8 +42,14 @@ export interface ScannerDriver {
    * Each page's stream must be consumed before the next page is requested.
    */
   scan(settings: ScanSettings, signal: AbortSignal): AsyncIterable<ScannedPage>;
-  /** Reads the device's own buttons, for drivers that can (SANE sensors). */
+  /** Reads which of the device's own buttons are down now, for drivers that can (SANE sensors). */
   readButtons?(signal?: AbortSignal): Promise<Record<string, boolean>>;
+  /**
+   * The events the device pushes (the capabilities' `events` say which kinds), until `signal`
+   * aborts or the driver is closed. A driver that can only poll (SANE sensors) polls while
+   * this runs; the gateway runs it only while someone listens and no job runs.
+   */
+  events?(signal: AbortSignal, options: DeviceEventOptions): AsyncIterable<DeviceEvent>;
   /** Releases sockets and timers. */
   close(): Promise<void>;
 }

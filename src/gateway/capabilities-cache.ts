@@ -5,6 +5,7 @@
  */
 import { join } from 'node:path';
 import { COLOR_MODES, DOCUMENT_FORMATS, PROTOCOL_NAMES, SCAN_SOURCES, type ScannerCapabilities } from '../core/capabilities.js';
+import { DEVICE_EVENT_KINDS } from '../core/device-events.js';
 import type { Logger } from '../core/logger.js';
 import { readJsonFile, writeJsonFileAtomic } from '../persistence/json-file.js';
 
@@ -116,6 +117,7 @@ export function isScannerCapabilities(value: unknown): value is ScannerCapabilit
   if (sources.length === 0 || !sources.every(([name, source]) => SCAN_SOURCES.includes(name as never) && isSource(source))) return false;
   const texts = [caps.manufacturer, caps.model, caps.serial, caps.firmware, caps.uuid, caps.admin_url];
   if (!texts.every((t) => t === undefined || typeof t === 'string')) return false;
+  if (caps.events !== undefined && !(Array.isArray(caps.events) && caps.events.every((e) => DEVICE_EVENT_KINDS.includes(e)))) return false;
   return caps.buttons === undefined || (Array.isArray(caps.buttons) && caps.buttons.every((b) => typeof b === 'string'));
 }
 

@@ -3,6 +3,7 @@
  * status, queues their jobs, and tells publishers (MQTT, Home Assistant) what changed.
  */
 import { EventEmitter } from 'node:events';
+import type { DeviceEvent } from '../core/device-events.js';
 import { ScanError } from '../core/errors.js';
 import { checkScannerName } from '../core/scanner-name.js';
 import type { DeliveryRetryView, DeliveryView, GatewayApi, GatewayEvents, HealthReport, HistoryQuery, JobHistoryEntry, ScanPreferences, ScanTrigger, ScannerStatePayload, ScannerView } from '../core/gateway-api.js';
@@ -25,6 +26,10 @@ import type { ScannerSettingsStore } from './scanner-settings-store.js';
 import type { CapabilitiesCache } from './capabilities-cache.js';
 import { StatusPoller, type PollingSettings } from './status-poller.js';
 import { RecentErrors } from './recent-errors.js';
+import { DeviceEventFeed } from './device-event-feed.js';
+
+/** How often a watched device that can only be polled for its events is read, unless configured. */
+export const DEFAULT_DEVICE_EVENT_POLL_MS = 500;
 
 /** Everything the gateway is built from. */
 export interface GatewayDeps {
@@ -51,6 +56,8 @@ export interface GatewayDeps {
   jobBounds?: Partial<JobBounds>;
   /** Store the complete pages of a batch the device broke off (default true). */
   keepPartial?: boolean;
+  /** How often a watched device that can only be polled for its events (SANE sensors) is read (`button_poll_ms`). */
+  deviceEventPollMs?: number;
   /** Called when a job is done, e.g. to make a preview image. */
   onJobDone?: (scannerId: string, job: ScanJob) => void;
   /** Called when a device record becomes a live scanner (e.g. so hand-listed devices get re-keyed by UUID). */
@@ -67,6 +74,7 @@ export class Gateway implements GatewayApi {
   private readonly entries = new Map<string, ScannerEntry>();
   private readonly emitter = new EventEmitter();
   private readonly poller: StatusPoller;
+  private readonly deviceEvents: DeviceEventFeed;
   private readonly errors = new RecentErrors();
   private readonly startedAt = Date.now();
   private readonly log: Logger;
@@ -94,6 +102,12 @@ export class Gateway implements GatewayApi {
       onStatus: (entry) => this.emitState(entry),
       onFailure: (entry, error) => this.errors.add(entry.id, error),
     });
+    this.deviceEvents = new DeviceEventFeed({
+      logger: deps.logger.child({ component: 'device-events' }),
+      pollIntervalMs: deps.deviceEventPollMs ?? DEFAULT_DEVICE_EVENT_POLL_MS,
+      entry: (id) => this.entries.get(id),
+      onEvent: (entry, event) => this.onDeviceEvent(entry, event),
+    });
   }
 
   /** Subscribes to the registry and adopts every record it already holds. */
@@ -114,6 +128,7 @@ export class Gateway implements GatewayApi {
   async stop(): Promise<void> {
     this.stopping = true;
     this.poller.halt();
+    this.deviceEvents.halt();
     const entries = [...this.entries.values()];
     for (const entry of entries) {
       this.poller.stop(entry);
@@ -210,6 +225,7 @@ export class Gateway implements GatewayApi {
     entry.removed = true;
     this.entries.delete(id);
     this.poller.stop(entry);
+    this.deviceEvents.update(entry);
     entry.contact.settle();
     void entry.queue.cancelAll('scanner removed').then(() => entry.driver.close().catch(() => undefined));
     this.deps.registry.remove(id);
@@ -308,9 +324,13 @@ export class Gateway implements GatewayApi {
     this.emit('preview', scannerId, jpeg);
   }
 
-  /** The live entry for a scanner id (for in-process collaborators such as triggers). */
-  entry(id: string): ScannerEntry | undefined {
-    return this.entries.get(id);
+  /**
+   * Someone (the triggers) listens to a scanner's device events, emitted as `deviceEvent`, until the
+   * returned function is called; the scanner need not be known yet. Events flow only while it is
+   * online and no job runs.
+   */
+  watchDeviceEvents(scannerId: string): () => void {
+    return this.deviceEvents.watch(scannerId);
   }
 
   private adopt(record: DeviceRecord): void {
@@ -345,6 +365,7 @@ export class Gateway implements GatewayApi {
       entry.driver = this.deps.createDriver(entry.record);
       // Same device at a new address: keep what it can do on show, but ask it again.
       entry.capabilitiesConfirmed = false;
+      this.deviceEvents.update(entry);
     }
     // Back in discovery while offline (or with a new address): commands wait for this poll's verdict.
     if (!entry.online || !entry.capabilitiesConfirmed) entry.contact.expect();
@@ -358,6 +379,7 @@ export class Gateway implements GatewayApi {
     entry.removed = true;
     this.entries.delete(id);
     this.poller.stop(entry);
+    this.deviceEvents.update(entry);
     entry.contact.settle();
     void entry.queue.cancelAll('scanner merged or removed').then(() => entry.driver.close().catch(() => undefined));
     void this.deps.capabilitiesCache?.forget(id);
@@ -373,6 +395,9 @@ export class Gateway implements GatewayApi {
 
   private async execute(entry: ScannerEntry, job: ScanJob): Promise<void> {
     this.poller.pollSoon(entry);
+    // The device is the job's now: no sensor reads while it runs, and they resume once the queue drained.
+    this.deviceEvents.update(entry);
+    void entry.queue.whenIdle().then(() => this.deviceEvents.update(entry));
     try {
       await this.deps.checkStorage?.();
     } catch (error) {
@@ -414,7 +439,15 @@ export class Gateway implements GatewayApi {
     void this.deps.history?.record(entry);
   }
 
+  /** The status poller stays the one owner of status: a device saying it changed is polled now. */
+  private onDeviceEvent(entry: ScannerEntry, event: DeviceEvent): void {
+    if (event.kind === 'status' || event.kind === 'job_ended') this.poller.pollSoon(entry);
+    this.emit('deviceEvent', entry.id, event);
+  }
+
   private emitState(entry: ScannerEntry): void {
+    // Every change of availability or job state passes here: device events follow it.
+    this.deviceEvents.update(entry);
     if (!entry.removed) this.emit('stateChanged', entry.id, entry.statePayload());
   }
 

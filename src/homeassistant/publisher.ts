@@ -1,26 +1,20 @@
 /**
  * Keeps Home Assistant's view of the gateway on the broker: device-based discovery for the
- * bridge and every scanner, the retained preferences/last-scan/preview topics behind those
- * entities, and button events. The only file in this folder that does I/O.
+ * bridge and every scanner, and button events. The entities read the gateway's own topics
+ * (state, preferences, last_scan, preview: src/mqtt/), which work with discovery off.
+ * The only file in this folder that does I/O.
  */
-import { SNIFF_BYTES, sniffPageType } from '../core/page-format.js';
 import type { GatewayApi, GatewayEvents, ScannerView } from '../core/gateway-api.js';
 import type { Logger } from '../core/logger.js';
-import type { JobEvent } from '../core/job.js';
 import { buildBridgeDiscovery, buildScannerDiscovery, type DiscoveryContext } from './discovery-payloads.js';
 import { createDiscoveryLedger, isOwnDiscovery } from './discovery-ledger.js';
-import { lastScanSummaryOf } from './last-scan.js';
 import type { DeviceDiscoveryPayload } from './components.js';
 import type { MqttLink } from './mqtt-link.js';
 import { createNaming } from './naming.js';
-import { parsePreferenceChange, parsePreferenceTopic, type PreferenceChange } from './preference-command.js';
 import { buttonEventTypes } from './scanner-components.js';
 
 /** HA asks for a random delay before answering its birth message, so restarts do not flood the broker. */
 export const BIRTH_RESEND_DELAY_MS = { min: 1_000, max: 5_000 } as const;
-
-/** Largest preview accepted; the gateway sends a small thumbnail, anything bigger is a bug. */
-export const MAX_PREVIEW_BYTES = 4 * 1024 * 1024;
 
 /** How long clearAll waits for the broker to replay retained discovery from earlier runs. */
 export const SWEEP_TIMEOUT_MS = 3_000;
@@ -49,6 +43,11 @@ export interface HomeAssistantPublisher {
   stop(): Promise<void>;
   /** Empties every discovery topic this instance owns (published now, or found retained from earlier runs). */
   clearAll(): Promise<void>;
+  /**
+   * Runs a broker write after every discovery write queued so far, so the topics an entity
+   * reads (src/mqtt/scanner-data.ts) follow its discovery; failures of `op` are logged.
+   */
+  sequence(what: string, op: () => Promise<void>): Promise<void>;
 }
 
 /** Builds the publisher; nothing happens until start(). */
@@ -58,8 +57,6 @@ export function createHomeAssistantPublisher(deps: HomeAssistantPublisherDeps): 
   const naming = createNaming(deps);
   const ledger = createDiscoveryLedger();
   const learnedButtons = new Map<string, string[]>();
-  /** The last preview of each scanner: republished with the other retained topics after a reconnect, or once the broker is back. */
-  const lastPreviews = new Map<string, Buffer>();
   /** Retained topics still to be emptied; a removal during a broker outage is retried on reconnect. */
   const pendingClears = new Set<string>();
   const delay = deps.birthResendDelayMs ?? BIRTH_RESEND_DELAY_MS;
@@ -73,7 +70,6 @@ export function createHomeAssistantPublisher(deps: HomeAssistantPublisherDeps): 
     queue = queue.then(op).catch((err: unknown) => log.warn({ err }, `home assistant: ${what} failed`));
     return queue;
   };
-  const publishJson = (topic: string, value: unknown) => link.publish(topic, JSON.stringify(value), { retain: true, qos: 1 });
   const clearRetained = (topic: string) => link.publish(topic, '', { retain: true, qos: 1 });
   const context = (): DiscoveryContext => ({
     naming,
@@ -94,12 +90,6 @@ export function createHomeAssistantPublisher(deps: HomeAssistantPublisherDeps): 
     for (const topic of ownedTopics(view.id)) pendingClears.delete(topic);
     const payload = buildScannerDiscovery(view, context(), { learnedButtons: learnedButtons.get(view.id) });
     await publishDiscovery(naming.scannerDiscoveryTopic(view.id), payload, force);
-    await publishJson(naming.scannerTopics(view.id).preferences, gateway.effectivePreferences(view.id));
-  }
-
-  async function publishLastScan(scannerId: string, job: JobEvent | null | undefined) {
-    const summary = lastScanSummaryOf(job);
-    if (summary) await publishJson(naming.scannerTopics(scannerId).lastScan, summary);
   }
 
   async function publishAll(force: boolean) {
@@ -108,9 +98,6 @@ export function createHomeAssistantPublisher(deps: HomeAssistantPublisherDeps): 
     for (const view of gateway.listScanners()) {
       try {
         await publishScanner(view, force);
-        await publishLastScan(view.id, gateway.getState(view.id)?.job);
-        const preview = lastPreviews.get(view.id);
-        if (preview) await publishRetainedPreview(view.id, preview);
       } catch (err) {
         // One scanner's trouble must not keep the others out of HA.
         log.warn({ err, scanner: view.id }, 'home assistant: discovery of one scanner failed');
@@ -120,8 +107,7 @@ export function createHomeAssistantPublisher(deps: HomeAssistantPublisherDeps): 
 
   /** Every retained topic the HA layer keeps for one scanner. */
   function ownedTopics(scannerId: string): string[] {
-    const topics = naming.scannerTopics(scannerId);
-    return [naming.scannerDiscoveryTopic(scannerId), topics.preferences, topics.lastScan, topics.preview];
+    return [naming.scannerDiscoveryTopic(scannerId)];
   }
 
   async function flushPendingClears() {
@@ -134,7 +120,6 @@ export function createHomeAssistantPublisher(deps: HomeAssistantPublisherDeps): 
   async function removeScanner(view: ScannerView) {
     ledger.forget(naming.scannerDiscoveryTopic(view.id));
     learnedButtons.delete(view.id);
-    lastPreviews.delete(view.id);
     for (const topic of ownedTopics(view.id)) pendingClears.add(topic);
     await flushPendingClears();
   }
@@ -143,28 +128,8 @@ export function createHomeAssistantPublisher(deps: HomeAssistantPublisherDeps): 
     scannerAdded: (view) => void enqueue(`discovery of ${view.id}`, () => publishScanner(view, false)),
     scannerChanged: (view) => void enqueue(`discovery of ${view.id}`, () => publishScanner(view, false)),
     scannerRemoved: (view) => void enqueue(`removal of ${view.id}`, () => removeScanner(view)),
-    job: (scannerId, event) => {
-      if (event.state === 'done') void enqueue(`last scan of ${scannerId}`, () => publishLastScan(scannerId, event));
-    },
-    preview: (scannerId, jpeg) => void enqueue(`preview of ${scannerId}`, () => publishPreview(scannerId, jpeg)),
     button: (scannerId, press) => void enqueue(`button of ${scannerId}`, () => publishButton(scannerId, press.button, press.action)),
   };
-
-  async function publishPreview(scannerId: string, jpeg: Buffer) {
-    if (jpeg.length > MAX_PREVIEW_BYTES || sniffPageType(jpeg.subarray(0, SNIFF_BYTES)) !== 'jpeg') {
-      log.warn({ scanner: scannerId, bytes: jpeg.length }, 'preview is not a JPEG of acceptable size; not published');
-      return;
-    }
-    // A scanner removed meanwhile keeps no preview (its topics are being emptied).
-    if (!gateway.getScanner(scannerId)) return;
-    lastPreviews.set(scannerId, jpeg);
-    // While the broker is away the connect hook's publishAll sends it.
-    if (link.connected !== false) await publishRetainedPreview(scannerId, jpeg);
-  }
-
-  async function publishRetainedPreview(scannerId: string, jpeg: Buffer) {
-    await link.publish(naming.scannerTopics(scannerId).preview, jpeg, { retain: true, qos: 0 });
-  }
 
   async function publishButton(scannerId: string, button: string, action: string) {
     const view = gateway.getScanner(scannerId);
@@ -184,24 +149,6 @@ export function createHomeAssistantPublisher(deps: HomeAssistantPublisherDeps): 
       birthTimer = undefined;
       if (running) void enqueue('discovery after HA restart', () => publishAll(true));
     }, wait);
-  }
-
-  function onSetPreference(topic: string, payload: Buffer) {
-    if (!running) return;
-    const target = parsePreferenceTopic(deps.baseTopic, topic);
-    if (!target || !gateway.getScanner(target.scannerId)) {
-      log.debug({ topic }, 'ignoring set command for an unknown scanner or key');
-      return;
-    }
-    try {
-      applyPreference(gateway, parsePreferenceChange(target, payload));
-    } catch (err) {
-      log.warn({ err, scanner: target.scannerId, key: target.key }, 'preference not changed');
-    }
-    // Published either way: a refused value must snap HA's select back to the one a scan uses.
-    void enqueue(`preferences of ${target.scannerId}`, () =>
-      publishJson(naming.scannerTopics(target.scannerId).preferences, gateway.effectivePreferences(target.scannerId)),
-    );
   }
 
   /** Retained discovery topics of ours seen on the broker, kept live once clearAll first asked. */
@@ -249,7 +196,6 @@ export function createHomeAssistantPublisher(deps: HomeAssistantPublisherDeps): 
           if (running) void enqueue('discovery after connect', () => publishAll(isReconnect));
         });
         await link.subscribe(deps.statusTopic, onHomeAssistantStatus);
-        await link.subscribe(`${deps.baseTopic}/+/set/+`, onSetPreference);
       }
       // Not connected yet: the connect hook above publishes everything when the broker answers.
       if (link.connected !== false) await enqueue('initial discovery', () => publishAll(false));
@@ -273,21 +219,6 @@ export function createHomeAssistantPublisher(deps: HomeAssistantPublisherDeps): 
         log.info({ topics: known.size }, 'Home Assistant discovery cleared');
       });
     },
+    sequence: enqueue,
   };
-}
-
-/** Calls setPreference with the key and value types matched (a union cannot pick the generic). */
-function applyPreference(gateway: GatewayApi, change: PreferenceChange): void {
-  switch (change.key) {
-    case 'source':
-      return void gateway.setPreference(change.scannerId, 'source', change.value);
-    case 'resolution':
-      return void gateway.setPreference(change.scannerId, 'resolution', change.value);
-    case 'color_mode':
-      return void gateway.setPreference(change.scannerId, 'color_mode', change.value);
-    case 'format':
-      return void gateway.setPreference(change.scannerId, 'format', change.value);
-    case 'profile':
-      return void gateway.setPreference(change.scannerId, 'profile', change.value);
-  }
 }

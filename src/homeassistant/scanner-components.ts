@@ -2,11 +2,11 @@
  * The HA entities of one scanner, each built from core types. Pure.
  * Component keys double as the entity part of unique ids, so they must never be renamed.
  */
-import type { ScannerView } from '../core/gateway-api.js';
+import type { PreferenceKey, ScannerView } from '../core/gateway-api.js';
 import type { AdfState, PublishedScannerState } from '../core/status.js';
 import type { HaAvailability, HaComponent, HaPlatform } from './components.js';
 import type { ScannerTopics } from './naming.js';
-import type { PreferenceKey, SelectOptions } from './select-options.js';
+import type { SelectOptions } from './select-options.js';
 
 /** Published scanner states, the `status` enum sensor's options. */
 export const STATUS_OPTIONS: readonly PublishedScannerState[] = ['idle', 'processing', 'stopped', 'offline'];

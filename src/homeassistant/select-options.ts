@@ -6,13 +6,7 @@ import {
   type ScannerCapabilities,
   type SourceCapabilities,
 } from '../core/capabilities.js';
-import type { ScanPreferences } from '../core/gateway-api.js';
-
-/** The preference keys a select (and `<base>/<id>/set/<key>`) can change. */
-export type PreferenceKey = keyof ScanPreferences;
-
-/** Every preference key, in the order the selects appear. */
-export const PREFERENCE_KEYS: readonly PreferenceKey[] = ['source', 'resolution', 'color_mode', 'format', 'profile'];
+import type { PreferenceKey } from '../core/gateway-api.js';
 
 /**
  * A select with fewer choices than this is left out: a one-option dropdown only adds noise,

@@ -26,6 +26,14 @@ export interface Topics {
   job(id: string): string;
   cancel(id: string): string;
   button(id: string): string;
+  /** Retained: what a `{}` scan uses now (the scanner's preferences completed). */
+  preferences(id: string): string;
+  /** Retained: the summary of the last finished scan. */
+  lastScan(id: string): string;
+  /** Retained: a JPEG thumbnail of the last scanned page. */
+  preview(id: string): string;
+  /** Subscription filter for every `<base>/<id>/set/<key>` preference command. */
+  readonly setFilter: string;
   /** Subscription filter for a command on any scanner, e.g. `<base>/+/scan`. */
   commandFilter(command: ScannerCommand): string;
   /** The scanner id and command of an incoming command topic, or undefined when it is not one. */
@@ -74,6 +82,10 @@ export function createTopics(base: string): Topics {
     job: (id) => `${scanner(id)}/job`,
     cancel: (id) => `${scanner(id)}/cancel`,
     button: (id) => `${scanner(id)}/button`,
+    preferences: (id) => `${scanner(id)}/preferences`,
+    lastScan: (id) => `${scanner(id)}/last_scan`,
+    preview: (id) => `${scanner(id)}/preview`,
+    setFilter: `${base}/+/set/+`,
     commandFilter: (command) => `${base}/+/${command}`,
     parseCommand(topic) {
       if (!topic.startsWith(`${base}/`)) return undefined;

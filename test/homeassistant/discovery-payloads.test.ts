@@ -76,6 +76,16 @@ describe('scanner discovery payload', () => {
     expect(c.profile?.options).toEqual(['receipts', 'photos']);
   });
 
+  it('offers the button event entity from the capabilities alone, whatever the protocol', () => {
+    const caps = platenOnly.capabilities!;
+    const pushing = { ...platenOnly, capabilities: { ...caps, events: ['button' as const] } };
+    expect(expandedComponents(buildScannerDiscovery(pushing, ctx())).button?.event_types).toEqual(['scan']);
+    // A WSD scanner (or one listing buttons) whose capabilities do not say it pushes presses gets none.
+    const silent = { ...saneWithButtons, protocol: 'wsd' as const, capabilities: { ...saneWithButtons.capabilities!, protocol: 'wsd' as const, events: ['status' as const] } };
+    expect(Object.keys(buildScannerDiscovery(silent, ctx()).cmps)).not.toContain('button');
+    expect(Object.keys(buildScannerDiscovery({ ...platenOnly, protocol: 'wsd' }, ctx()).cmps)).not.toContain('button');
+  });
+
   it('lists the SANE buttons plus scan as event types, once each', () => {
     const c = expandedComponents(buildScannerDiscovery(saneWithButtons, ctx()));
     expect(c.button).toMatchObject({ platform: 'event', state_topic: `scan2mqtt/${saneWithButtons.id}/button_event`, event_types: ['scan', 'copy', 'email', 'file'] });

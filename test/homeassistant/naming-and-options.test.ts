@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { JobEvent } from '../../src/core/job.js';
-import { lastScanSummaryOf } from '../../src/homeassistant/last-scan.js';
+import { lastScanSummaryOf } from '../../src/mqtt/last-scan.js';
 import { createNaming, toObjectId } from '../../src/homeassistant/naming.js';
 import { selectOptionsFor } from '../../src/homeassistant/select-options.js';
 import { adfDuplex, saneWithButtons } from './views.js';

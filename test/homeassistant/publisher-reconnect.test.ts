@@ -2,6 +2,7 @@ import { pino } from 'pino';
 import sharp from 'sharp';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createHomeAssistantPublisher } from '../../src/homeassistant/publisher.js';
+import { createScannerDataPublisher } from '../../src/mqtt/scanner-data.js';
 import { startMosquitto, type MosquittoBroker } from '../helpers/mosquitto.js';
 import { connectProbe } from '../helpers/mqtt-probe.js';
 import { FakeGateway } from './fake-gateway.js';
@@ -17,12 +18,25 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
+/** The HA publisher with the MQTT layer's scanner data topics its entities read, wired as the app wires them. */
 async function startPublisher(broker: MosquittoBroker, gateway: FakeGateway) {
   const link = await connectTestLink(broker.url, { reconnectPeriod: RECONNECT_PERIOD_MS });
-  const publisher = createHomeAssistantPublisher({
+  const logger = pino({ level: 'silent' });
+  const homeassistant = createHomeAssistantPublisher({
     link, gateway, baseTopic: 'scan2mqtt', discoveryPrefix: 'homeassistant', statusTopic: 'homeassistant/status',
-    version: '0.1.0-test', logger: pino({ level: 'silent' }), enabled: true,
+    version: '0.1.0-test', logger, enabled: true,
   });
+  const data = createScannerDataPublisher({ link, gateway, baseTopic: 'scan2mqtt', logger, sequence: homeassistant.sequence });
+  const publisher = {
+    async start() {
+      await homeassistant.start();
+      await data.start();
+    },
+    async stop() {
+      await data.stop();
+      await homeassistant.stop();
+    },
+  };
   cleanups.push(async () => {
     await publisher.stop();
     await link.close();

@@ -3,6 +3,7 @@ import sharp from 'sharp';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ScannerView } from '../../src/core/gateway-api.js';
 import { createHomeAssistantPublisher, type HomeAssistantPublisherDeps } from '../../src/homeassistant/publisher.js';
+import { createScannerDataPublisher } from '../../src/mqtt/scanner-data.js';
 import { startMosquitto, type MosquittoBroker } from '../helpers/mosquitto.js';
 import { connectProbe, type MqttProbe } from '../helpers/mqtt-probe.js';
 import { FakeGateway } from './fake-gateway.js';
@@ -28,8 +29,12 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-/** Each test gets its own discovery prefix and base topic: retained messages outlive tests. */
-async function setup(views: ScannerView[], over: Partial<HomeAssistantPublisherDeps> = {}) {
+/**
+ * Each test gets its own discovery prefix and base topic: retained messages outlive tests.
+ * The publisher runs with the MQTT layer's scanner data topics its entities read, wired as the
+ * app wires them, unless `scannerData` is false (a test of the HA publisher on its own).
+ */
+async function setup(views: ScannerView[], over: Partial<HomeAssistantPublisherDeps> = {}, { scannerData = true } = {}) {
   testNo += 1;
   const prefix = `ha${testNo}`;
   const gateway = new FakeGateway(views);
@@ -46,7 +51,19 @@ async function setup(views: ScannerView[], over: Partial<HomeAssistantPublisherD
     birthResendDelayMs: { min: 0, max: 20 },
     ...over,
   };
-  const publisher = createHomeAssistantPublisher(deps);
+  const homeassistant = createHomeAssistantPublisher(deps);
+  const data = scannerData ? createScannerDataPublisher({ link, gateway, baseTopic: deps.baseTopic, logger: deps.logger, sequence: homeassistant.sequence }) : undefined;
+  const publisher = {
+    async start() {
+      await homeassistant.start();
+      await data?.start();
+    },
+    async stop() {
+      await data?.stop();
+      await homeassistant.stop();
+    },
+    clearAll: () => homeassistant.clearAll(),
+  };
   cleanups.push(async () => {
     await publisher.stop();
     await link.close();
@@ -207,7 +224,7 @@ describe('Home Assistant publisher against mosquitto', () => {
   });
 
   it('publishes nothing at all when disabled', async () => {
-    const { publisher, link, prefix, base, gateway } = await setup([adfDuplex], { enabled: false });
+    const { publisher, link, prefix, base, gateway } = await setup([adfDuplex], { enabled: false }, { scannerData: false });
     const everything = await probe.collect('#');
     await publisher.start();
     expect(gateway.listenerCount('preview')).toBe(0);
@@ -240,7 +257,7 @@ describe('Home Assistant publisher against mosquitto', () => {
   });
 
   it('stops listening on stop()', async () => {
-    const { publisher, gateway } = await setup([adfDuplex]);
+    const { publisher, gateway } = await setup([adfDuplex], {}, { scannerData: false });
     await publisher.start();
     expect(gateway.listenerCount('scannerAdded')).toBe(1);
     await publisher.stop();

@@ -84,6 +84,7 @@ export const saneWithButtons: ScannerView = {
     },
     resolution_range: { min: 75, max: 4800, step: 1 },
     buttons: ['scan', 'copy', 'email', 'file'],
+    events: ['button'],
   },
 };
 

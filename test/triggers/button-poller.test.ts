@@ -1,28 +1,67 @@
-/** The button poller: presses are rising edges of bound buttons, nothing else. */
+/**
+ * Scanner buttons: presses are rising edges of bound buttons, nothing else. The readings go
+ * through the detector a polling driver uses (SANE), its button events through the device
+ * event trigger source, and the bindings' router, as in the gateway.
+ */
+import { EventEmitter } from 'node:events';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
+import { ButtonPressDetector } from '../../src/core/button-presses.js';
+import type { DeviceEvent } from '../../src/core/device-events.js';
 import { parseButtonsConfig, type ButtonBinding } from '../../src/triggers/button-config.js';
-import { ButtonPoller } from '../../src/triggers/button-poller.js';
+import { ButtonTriggers } from '../../src/triggers/button-triggers.js';
+import { createDeviceEventSource, type DeviceEventHub } from '../../src/triggers/device-event-source.js';
 
 const logger = pino({ level: 'silent' });
+type Reading = Record<string, boolean> | undefined | Error;
 
-/** A poller over scripted readings: each tick takes the next reading of each scanner. */
-function poller(bindings: ButtonBinding[], readings: Record<string, (Record<string, boolean> | undefined | Error)[]>) {
+/**
+ * A gateway whose watched scanners each have a polling driver: every tick reads each watched
+ * scanner once (the scripted reading; an Error is a failed read) and emits its presses as device events.
+ */
+class ScriptedHub implements DeviceEventHub {
+  private readonly events = new EventEmitter();
+  private readonly watched = new Map<string, ButtonPressDetector>();
+  readonly reads: string[] = [];
+
+  constructor(private readonly readings: Record<string, Reading[]>) {}
+
+  watchDeviceEvents(scannerId: string): () => void {
+    this.watched.set(scannerId, new ButtonPressDetector());
+    return () => this.watched.delete(scannerId);
+  }
+  on(event: 'deviceEvent', listener: (scannerId: string, event: DeviceEvent) => void): void {
+    this.events.on(event, listener);
+  }
+  off(event: 'deviceEvent', listener: (scannerId: string, event: DeviceEvent) => void): void {
+    this.events.off(event, listener);
+  }
+
+  async tick(): Promise<void> {
+    for (const [scanner, presses] of this.watched) {
+      this.reads.push(scanner);
+      const next = this.readings[scanner]?.shift();
+      for (const button of presses.next(next instanceof Error ? undefined : next)) {
+        this.events.emit('deviceEvent', scanner, { kind: 'button', button, action: 'press' } satisfies DeviceEvent);
+      }
+    }
+  }
+}
+
+/** The button triggers over scripted readings: each tick takes the next reading of each watched scanner. */
+function poller(bindings: ButtonBinding[], readings: Record<string, Reading[]>) {
   const presses: ButtonBinding[] = [];
-  const reads: string[] = [];
-  const instance = new ButtonPoller({
-    bindings,
-    pollMs: 1000,
-    logger,
-    readButtons: async (scanner) => {
-      reads.push(scanner);
-      const next = readings[scanner]?.shift();
-      if (next instanceof Error) throw next;
-      return next;
+  const hub = new ScriptedHub(readings);
+  const triggers = new ButtonTriggers({ bindings, sources: [createDeviceEventSource(hub)], logger, onPress: (binding) => presses.push(binding) });
+  const instance = {
+    start: () => triggers.start(),
+    stop: () => triggers.stop(),
+    tick: () => {
+      triggers.start();
+      return hub.tick();
     },
-    onPress: (binding) => presses.push(binding),
-  });
-  return { instance, presses, reads };
+  };
+  return { instance, presses, reads: hub.reads };
 }
 
 describe('button poller', () => {

@@ -5,6 +5,9 @@
  * which keeps the descriptor cache for a following scan); idle polls only ask saned
  * whether it still exports the device.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ButtonPressDetector } from '../../core/button-presses.js';
+import type { DeviceEvent, DeviceEventOptions } from '../../core/device-events.js';
 import { ScanError } from '../../core/errors.js';
 import type { DeviceCredentials } from '../../core/device.js';
 import type { Logger } from '../../core/logger.js';
@@ -55,6 +58,8 @@ class SaneDriver implements ScannerDriver {
   /** Name of the paper-in-feeder sensor option, learnt with the capabilities. */
   private adfSensor: string | undefined;
   private scanning = false;
+  /** Aborted by close(): ends every event subscription of this driver. */
+  private readonly closed = new AbortController();
 
   constructor(private readonly options: SaneDriverOptions) {
     this.timeouts = { ...DEFAULT_SANE_TIMEOUTS, ...options.timeouts };
@@ -103,6 +108,33 @@ class SaneDriver implements ScannerDriver {
     return this.session.isOpen ? this.session.use(read) : this.briefly(read);
   }
 
+  /**
+   * Button presses, from reading the sensor options every `pollIntervalMs` (the device is
+   * opened for each read and closed right after). Never reads during a scan; a reading
+   * that fails or was skipped is no baseline, so a button held meanwhile is no press.
+   */
+  async *events(signal: AbortSignal, options: DeviceEventOptions): AsyncIterable<DeviceEvent> {
+    const until = AbortSignal.any([signal, this.closed.signal]);
+    const presses = new ButtonPressDetector();
+    while (!until.aborted) {
+      try {
+        await sleep(options.pollIntervalMs, undefined, { signal: until });
+      } catch {
+        return;
+      }
+      let reading: Record<string, boolean> | undefined;
+      if (!this.scanning) {
+        try {
+          reading = await this.readButtons();
+        } catch (err) {
+          this.options.logger.debug({ err, device: this.options.deviceLabel }, 'reading buttons failed');
+        }
+      }
+      if (until.aborted) return;
+      for (const button of presses.next(reading)) yield { kind: 'button', button, action: 'press' };
+    }
+  }
+
   async *scan(settings: ScanSettings, signal: AbortSignal): AsyncIterable<ScannedPage> {
     const lease = await this.session.acquire();
     this.scanning = true;
@@ -122,6 +154,7 @@ class SaneDriver implements ScannerDriver {
   }
 
   async close(): Promise<void> {
+    this.closed.abort();
     await this.session.close();
   }
 

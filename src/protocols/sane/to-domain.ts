@@ -151,6 +151,10 @@ export function capabilitiesFromDescriptors(options: readonly SaneOptionDescript
   const contrast = optionRange(findOption(options, 'contrast'));
   if (brightness || contrast) caps.adjustments = { ...(brightness && { brightness }), ...(contrast && { contrast }) };
   const buttons = buttonOptions(options).map((o) => o.name);
-  if (buttons.length > 0) caps.buttons = buttons;
+  if (buttons.length > 0) {
+    caps.buttons = buttons;
+    // Sensors are read by polling, but the driver turns their presses into events (driver.ts).
+    caps.events = ['button'];
+  }
   return caps;
 }

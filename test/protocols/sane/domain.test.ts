@@ -61,6 +61,11 @@ describe('SANE options → capabilities', () => {
     expect(buttonOptions(vendor).map((o) => o.name)).not.toContain('lamp-off');
   });
 
+  it('says it pushes button presses only when it has sensors to read', () => {
+    expect(capabilitiesFromDescriptors(vendor).events).toEqual(['button']);
+    expect(capabilitiesFromDescriptors(testOptions).events).toBeUndefined();
+  });
+
   it('knows the usual names', () => {
     expect(['Flatbed', 'Platen', 'FB', 'ADF', 'Automatic Document Feeder', 'ADF Front', 'ADF Duplex', 'Duplex', 'Transparency'].map(sourceFromSane))
       .toEqual(['platen', 'platen', 'platen', 'adf', 'adf', 'adf', 'adf_duplex', 'adf_duplex', undefined]);

@@ -82,6 +82,22 @@ describe.skipIf(!SANED_AVAILABLE)('SANE driver, harder cases on real saned', () 
     expect(await d.readButtons!()).toEqual({ 'bool-hard-select-soft-detect': false, 'bool-soft-detect': false });
   });
 
+  it('reads its sensors as device events until aborted or closed, yielding no press while none is down', async () => {
+    const s = await saned({ testConf: 'enable-test-options true\n' });
+    const d = driver(s);
+    const abort = new AbortController();
+    const events = d.events!(abort.signal, { pollIntervalMs: 20 })[Symbol.asyncIterator]();
+    const first = events.next();
+    abort.abort();
+    expect(await first).toEqual({ done: true, value: undefined });
+    const closing = d.events!(new AbortController().signal, { pollIntervalMs: 20 })[Symbol.asyncIterator]();
+    const next = closing.next();
+    await d.close();
+    expect(await next).toEqual({ done: true, value: undefined });
+    // Reading between subscriptions still works: the device was closed after each sensor read.
+    expect(await driver(s).readButtons!()).toEqual({ 'bool-hard-select-soft-detect': false, 'bool-soft-detect': false });
+  });
+
   it('cancels mid-page on abort, and the device scans again afterwards', async () => {
     const s = await saned({ testConf: SLOW_READ });
     const d = driver(s);

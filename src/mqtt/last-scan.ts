@@ -1,4 +1,4 @@
-/** The retained `<base>/<id>/last_scan` summary behind HA's last-scan sensors. Pure. */
+/** The retained `<base>/<id>/last_scan` summary (read by HA's last-scan sensors, and by anyone). Pure. */
 import type { JobEvent } from '../core/job.js';
 
 /**

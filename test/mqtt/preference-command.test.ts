@@ -5,7 +5,7 @@ import {
   MAX_PREFERENCE_PAYLOAD_BYTES,
   parsePreferenceChange,
   parsePreferenceTopic,
-} from '../../src/homeassistant/preference-command.js';
+} from '../../src/mqtt/preference-command.js';
 
 const target = (key: 'source' | 'resolution' | 'color_mode' | 'format' | 'profile') => ({ scannerId: 'office', key });
 const parse = (key: Parameters<typeof target>[0], text: string | Buffer) =>

@@ -4,8 +4,7 @@
  */
 import { COLOR_MODES, DOCUMENT_FORMATS, SCAN_SOURCES } from '../core/capabilities.js';
 import { invalidRequest } from '../core/errors.js';
-import type { ScanPreferences } from '../core/gateway-api.js';
-import { PREFERENCE_KEYS, type PreferenceKey } from './select-options.js';
+import { PREFERENCE_KEYS, type PreferenceKey, type ScanPreferences } from '../core/gateway-api.js';
 
 /** Longest payload read; a select option is a short word or number. */
 export const MAX_PREFERENCE_PAYLOAD_BYTES = 256;

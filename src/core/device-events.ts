@@ -1,0 +1,42 @@
+/**
+ * What a device tells the gateway without being asked: a press of its own button, a change of
+ * its status, a job that ended on the device. A driver that can push these says so in its
+ * capabilities (`events`), so publishers know without knowing the protocol.
+ */
+import type { ScannerStatus } from './status.js';
+
+/** Kinds of event a device can push; the values of the capabilities' `events`. */
+export type DeviceEventKind = 'button' | 'status' | 'job_ended';
+/** Every device event kind. */
+export const DEVICE_EVENT_KINDS: readonly DeviceEventKind[] = ['button', 'status', 'job_ended'];
+
+/** A button on the device was used; `action` is what happened to it (`press` today). */
+export interface ButtonEvent {
+  kind: 'button';
+  /** As listed in the capabilities' `buttons` when the device lists them. */
+  button: string;
+  action: string;
+}
+
+/** The device's status changed. */
+export interface StatusEvent {
+  kind: 'status';
+  status: ScannerStatus;
+}
+
+/** A job ended on the device (finished, aborted there, or cancelled at its panel). */
+export interface JobEndedEvent {
+  kind: 'job_ended';
+  /** The device's own id of the job, when it tells one. */
+  deviceJobId?: string;
+  outcome: 'completed' | 'aborted' | 'cancelled';
+}
+
+/** Something a device pushed. */
+export type DeviceEvent = ButtonEvent | StatusEvent | JobEndedEvent;
+
+/** How a subscriber asks for a device's events. */
+export interface DeviceEventOptions {
+  /** For devices that can only be polled for them (SANE sensors): how often to read. */
+  pollIntervalMs: number;
+}
