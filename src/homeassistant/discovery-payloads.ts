@@ -71,9 +71,9 @@ function scannerComponents(
   const caps = view.capabilities;
   const learned = extras.learnedButtons ?? [];
   const hasFeeder = caps !== undefined && (caps.sources.adf !== undefined || caps.sources.adf_duplex !== undefined);
-  // Only devices that can report a press get the event entity: SANE/eSCL listing buttons,
-  // WSD (ScanAvailableEvent from the front panel), or any scanner once a press was seen.
-  const canPress = (caps?.buttons?.length ?? 0) > 0 || view.protocol === 'wsd' || learned.length > 0;
+  // Only devices that can report a press get the event entity: those whose capabilities list
+  // buttons (or say they push button events), or any scanner once a press was seen.
+  const canPress = (caps?.buttons?.length ?? 0) > 0 || learned.length > 0;
   return {
     ...statusComponents(cc),
     ...(hasFeeder ? adfComponents(cc) : {}),
