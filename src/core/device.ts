@@ -56,7 +56,8 @@ export interface DeviceFinding {
 export function scannerIdFrom(text: string): string {
   const id = text
     .toLowerCase()
-    .replace(/^(uuid|url|sane):/, (m) => (m === 'sane:' ? 'sane_' : ''))
+    // A protocol's own key prefix (`sane:`) stays, as `sane_`, by the rule below.
+    .replace(/^(uuid|url):/, '')
     .replace(/[^a-z0-9]+/g, '_')
     .replace(/^_+|_+$/g, '');
   return id.length > 0 ? id : 'scanner';

@@ -206,3 +206,17 @@ describe('DeviceRegistry protocols under one identity', () => {
     expect(registry.getByKey(UUID_KEY)).toMatchObject({ protocol: 'wsd', present: true, endpoints: [{ url: 'http://192.0.2.7:5358/wsd/scan' }] });
   });
 });
+
+describe('DeviceRegistry protocol preference', () => {
+  it('without a preference presents the protocol seen first, and follows the given preference otherwise', () => {
+    const wsd: DeviceFinding = { key: UUID_KEY, source: 'wsd', protocol: 'wsd', name: 'MFP', endpoints: [{ url: 'http://192.0.2.7:5358/wsd/scan' }] };
+    const plain = new DeviceRegistry();
+    plain.report(wsd);
+    plain.report(SIGHTINGS[1] as DeviceFinding);
+    expect(plain.getByKey(UUID_KEY)?.protocol).toBe('wsd');
+    const ranked = new DeviceRegistry({ protocolPreference: ['wsd', 'escl'] });
+    ranked.report(SIGHTINGS[1] as DeviceFinding);
+    ranked.report(wsd);
+    expect(ranked.getByKey(UUID_KEY)?.protocol).toBe('wsd');
+  });
+});
