@@ -12,11 +12,9 @@ import type { Logger } from '../core/logger.js';
 import { NO_TRACE, type ProtocolTracer } from '../core/trace.js';
 import type { ScanSettings } from '../core/settings.js';
 import { DeviceRegistry } from '../discovery/registry.js';
-import { createMdnsDiscovery, type MdnsDiscovery } from '../discovery/mdns/mdns-discovery.js';
-import { parseDeviceConfig, parseSaneUrl } from '../discovery/static/devices.js';
-import { SanedHostDiscovery } from '../discovery/saned/saned-hosts.js';
 import { Gateway, type GatewayDeps } from '../gateway/gateway.js';
-import { createDriverFactory } from '../gateway/driver-factory.js';
+import { PROTOCOL_MODULES } from '../protocols/index.js';
+import { createDriverFactory, protocolPreference } from '../protocols/driver-factory.js';
 import { ScannerSettingsStore } from '../gateway/scanner-settings-store.js';
 import { CapabilitiesCache } from '../gateway/capabilities-cache.js';
 import { makePreview } from '../jobs/preview.js';
@@ -38,6 +36,7 @@ import type { JobBounds } from '../jobs/job-bounds.js';
 import { Scheduler } from '../jobs/scheduler.js';
 import type { ScheduleConfig } from '../jobs/schedule-config.js';
 import { FINAL_JOB_STATES, type JobEvent } from '../core/job.js';
+import { createDiscoverySources } from './discovery-sources.js';
 import { HealthFile } from './health-file.js';
 import { ButtonTriggers } from '../triggers/button-triggers.js';
 import { createDeviceEventSource } from '../triggers/device-event-source.js';
@@ -65,30 +64,14 @@ export function createGatewayApp({ config, logger, version }: GatewayAppDeps): G
   const tracer: FolderTracer | undefined = config.trace.folder ? createFolderTracer({ folder: resolve(config.trace.folder), logger: logger.child({ component: 'trace' }) }) : undefined;
   const protocolTracer: ProtocolTracer = tracer ?? NO_TRACE;
 
-  const registry = new DeviceRegistry({ logger: logger.child({ component: 'registry' }) });
-  const staticDevices = parseDeviceConfig(config.devices);
-  const sanedHosts = [...staticDevices.sanedHosts, ...config.discovery.saned_hosts.map((url) => sanedHostFromUrl(url))];
-  const saned = new SanedHostDiscovery({ hosts: sanedHosts, relistIntervalMs: config.discovery.rescan_interval_s * 1000, logger: logger.child({ component: 'saned-hosts' }), tracer: protocolTracer, onFinding: (f) => registry.report(f) });
-  let mdns: MdnsDiscovery | undefined;
-  if (config.discovery.mdns) {
-    mdns = createMdnsDiscovery({
-      logger: logger.child({ component: 'mdns' }),
-      onFinding: (f) => registry.report(f),
-      onGoodbye: (key, url) => registry.withdraw(key, 'mdns', url),
-      // saned hosts announce `_sane-port._tcp`: their devices are listed as for configured hosts.
-      onSanedHost: (host) => saned.add({ ...host, source: 'saned' }),
-      onSanedHostGone: (host) => {
-        for (const key of saned.remove(host)) registry.withdraw(key, 'saned');
-      },
-      queryIntervalMs: config.discovery.rescan_interval_s * 1000,
-      ...(config.discovery.mdns_interface ? { restrictTo: config.discovery.mdns_interface } : {}),
-    });
-  }
+  const modules = PROTOCOL_MODULES;
+  const registry = new DeviceRegistry({ logger: logger.child({ component: 'registry' }), protocolPreference: protocolPreference(modules) });
+  const discovery = createDiscoverySources({ config, modules, report: registry.discoveryReport(), logger, tracer: protocolTracer });
 
   const jobStorage = createJobStorage({ spoolFolder: join(dataFolder, 'spool', 'tmp'), minFreeMb: config.storage.min_free_mb, logger: logger.child({ component: 'storage' }) });
   const folderTarget = createFolderTarget({ folder: storageFolder, filenameTemplate: config.storage.filename_template, logger: logger.child({ component: 'folder' }) });
   const settingsStore = new ScannerSettingsStore({ dataFolder, logger: logger.child({ component: 'settings' }) });
-  const capabilitiesCache = new CapabilitiesCache({ dataFolder, logger: logger.child({ component: 'capabilities-cache' }) });
+  const capabilitiesCache = new CapabilitiesCache({ dataFolder, logger: logger.child({ component: 'capabilities-cache' }), protocols: modules.map((m) => m.name) });
   const targets = new Map<string, StorageTarget>(
     config.targets.map((t) => [t.name, createTarget(t, { logger: logger.child({ component: 'target', target: t.name }), dataFolder, publish: (topic, payload, opts) => connection.publish(`${config.mqtt.base_topic}/${topic}`, payload, { ...(opts?.retain !== undefined ? { retain: opts.retain } : {}), qos: opts?.qos === 0 ? 0 : 1 }) })]),
   );
@@ -102,7 +85,7 @@ export function createGatewayApp({ config, logger, version }: GatewayAppDeps): G
 
   const gateway: Gateway = new Gateway({
     registry,
-    createDriver: createDriverFactory({ logger, tracer: protocolTracer }),
+    createDriver: createDriverFactory({ modules, logger, tracer: protocolTracer }),
     checkStorage: () => jobStorage.checkFreeSpace(),
     openStorage: (job, output) => {
       const document = toDocumentOptions(output.document, { scanner: job.scannerName, job: job.id, createdAt: job.createdAt, ...(output.profile ? { profile: output.profile } : {}) });
@@ -122,10 +105,7 @@ export function createGatewayApp({ config, logger, version }: GatewayAppDeps): G
     jobBounds: jobBoundsFrom(config),
     keepPartial: config.scan.keep_partial,
     deviceEventPollMs: config.button_poll_ms,
-    discoverNow: async () => {
-      mdns?.refresh();
-      await saned.refresh();
-    },
+    discoverNow: () => discovery.refresh(),
     onJobDone: (scannerId, job) => {
       // The preview topic is always kept (src/mqtt/scanner-data.ts); a 480 px thumbnail is cheap to make.
       const stored = job.event.stored ?? [];
@@ -215,10 +195,7 @@ export function createGatewayApp({ config, logger, version }: GatewayAppDeps): G
       // A stop during the awaits above has already run: starting the parts now would outlive it.
       if (stopRequested) throw new ScanError('Cancelled', 'stopped while starting');
       gateway.start();
-      for (const finding of staticDevices.findings) registry.report(finding);
-      if (staticDevices.findings.some((f) => f.protocol === 'wsd')) logger.warn('WSD devices are listed in config, but WSD scanning is not implemented yet');
-      saned.start();
-      mdns?.start();
+      discovery.start();
       health.start();
       connection.onConnect(() => void health.beat());
       scheduler.start();
@@ -235,8 +212,7 @@ export function createGatewayApp({ config, logger, version }: GatewayAppDeps): G
       buttons.stop();
       await scheduler.stop();
       health.stop();
-      await mdns?.stop();
-      saned.stop();
+      await discovery.stop();
       await gateway.stop();
       await capabilitiesCache.flush();
       await deliveries.stop();
@@ -276,11 +252,6 @@ function runScheduledScan(gateway: Gateway, schedule: ScheduleConfig): Promise<v
       },
     );
   });
-}
-
-function sanedHostFromUrl(url: string) {
-  const parsed = parseSaneUrl(url);
-  return { name: parsed.host, host: parsed.host, port: parsed.port };
 }
 
 function scanDefaultsFrom(config: AppConfig): Partial<ScanSettings> {

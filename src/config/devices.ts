@@ -2,16 +2,19 @@
  * Hand-listed scanners (`devices` / `SCAN2MQTT_DEVICES`): a pure check of each entry, so a
  * typo names the entry and field (`devices[1].url: ...`) instead of failing later on the wire.
  */
-import { PROTOCOL_NAMES, type ProtocolName } from '../core/capabilities.js';
+import type { ProtocolName } from '../core/capabilities.js';
 import { scannerIdFrom } from '../core/device.js';
+import type { ProtocolModule } from '../core/protocol-module.js';
+import { PROTOCOL_MODULES } from '../protocols/index.js';
 import { ConfigError } from './errors.js';
 
 /** One scanner given by hand. */
 export interface DeviceConfig {
   /** Display name. */
   name: string;
+  /** A protocol module's name (src/protocols/index.ts). */
   protocol: ProtocolName;
-  /** eSCL/WSD: the http(s) service URL; SANE: `sane://host[:port][/device]`. */
+  /** What the protocol's module reads: eSCL/WSD the http(s) service URL; SANE `sane://host[:port][/device]`. */
   url: string;
   /** saned authentication, or HTTP auth for eSCL/WSD. */
   username?: string;
@@ -74,19 +77,21 @@ function readString(entry: Record<string, unknown>, field: string, where: string
   return value;
 }
 
-function checkDeviceUrl(protocol: ProtocolName, text: string, where: string): void {
+/** Checks the URL with the protocol's own reader, so a mistake is a config error naming the field. */
+function checkDeviceUrl(module: ProtocolModule, text: string, where: string): void {
   let url: URL;
   try {
     url = new URL(text);
   } catch {
     throw fieldError(`${where}.url`, 'is not a valid URL');
   }
-  if (protocol === 'sane') {
-    if (url.protocol !== 'sane:') throw fieldError(`${where}.url`, 'must be sane://host[:port][/device] for protocol "sane"');
-  } else if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw fieldError(`${where}.url`, `must be an http:// or https:// URL for protocol "${protocol}"`);
+  // Checked first so that no message below can echo a password given in the URL.
+  if (url.username !== '' || url.password !== '') throw fieldError(`${where}.url`, 'put credentials in username/password, not in the URL');
+  try {
+    module.parseUrl(text);
+  } catch (error) {
+    throw fieldError(`${where}.url`, `${error instanceof Error ? error.message : String(error)} (protocol "${module.name}")`);
   }
-  if (url.hostname === '') throw fieldError(`${where}.url`, 'must name a host');
 }
 
 /** Checks one entry and returns it typed; throws ConfigError naming `devices[index].field`. */
@@ -102,12 +107,11 @@ export function parseDeviceEntry(value: unknown, index: number): DeviceConfig {
   }
   const name = readString(entry, 'name', where, true) as string;
   const protocolText = readString(entry, 'protocol', where, true) as string;
-  if (!(PROTOCOL_NAMES as readonly string[]).includes(protocolText)) {
-    throw fieldError(`${where}.protocol`, `must be one of ${PROTOCOL_NAMES.join(', ')}`);
-  }
-  const protocol = protocolText as ProtocolName;
+  const module = PROTOCOL_MODULES.find((m) => m.name === protocolText);
+  if (!module) throw fieldError(`${where}.protocol`, `must be one of ${PROTOCOL_MODULES.map((m) => m.name).join(', ')}`);
+  const protocol = module.name;
   const url = readString(entry, 'url', where, true) as string;
-  checkDeviceUrl(protocol, url, where);
+  checkDeviceUrl(module, url, where);
   const device: DeviceConfig = { name, protocol, url };
   const username = readString(entry, 'username', where, false);
   const password = readString(entry, 'password', where, false);

@@ -5,9 +5,11 @@
  */
 import type { DeviceEventKind } from './device-events.js';
 
-/** Protocols the gateway speaks. */
-export type ProtocolName = 'escl' | 'wsd' | 'sane';
-export const PROTOCOL_NAMES: readonly ProtocolName[] = ['escl', 'wsd', 'sane'];
+/**
+ * The name of a protocol module (src/protocols/index.ts lists them), published as `protocol`.
+ * A plain string: the domain does not know which protocols exist.
+ */
+export type ProtocolName = string;
 
 /** Where the paper is: the glass, the feeder, or the feeder scanning both sides. */
 export type ScanSource = 'platen' | 'adf' | 'adf_duplex';

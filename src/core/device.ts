@@ -1,8 +1,14 @@
 /** Device identity: what discovery finds and what the registry merges. */
 import type { ProtocolName } from './capabilities.js';
 
-/** Where a finding came from. */
-export type FindingSource = 'mdns' | 'wsd' | 'static' | 'saned';
+/**
+ * Which discovery source reported a finding (`static` for config, `mdns`, …). Endpoints are
+ * withdrawn per source, and `static` ranks first: the user's own word.
+ */
+export type FindingSource = string;
+
+/** The source name of hand-listed devices (config `devices`). */
+export const STATIC_SOURCE: FindingSource = 'static';
 
 /** One way to reach a device: a base URL for HTTP protocols, `sane://host:port/device` for SANE. */
 export interface DeviceEndpoint {
@@ -50,7 +56,8 @@ export interface DeviceFinding {
 export function scannerIdFrom(text: string): string {
   const id = text
     .toLowerCase()
-    .replace(/^(uuid|url|sane):/, (m) => (m === 'sane:' ? 'sane_' : ''))
+    // A protocol's own key prefix (`sane:`) stays, as `sane_`, by the rule below.
+    .replace(/^(uuid|url):/, '')
     .replace(/[^a-z0-9]+/g, '_')
     .replace(/^_+|_+$/g, '');
   return id.length > 0 ? id : 'scanner';

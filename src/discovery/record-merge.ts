@@ -20,9 +20,6 @@ export interface RankedName {
 /** Avahi resolves instance-name conflicts by appending ` (2)` or ` #2`. */
 const AVAHI_SUFFIX = /\s*(\(\d+\)|#\d+)\s*$/;
 
-/** When a device speaks several protocols under one identity, the one the record uses. */
-export const PROTOCOL_PREFERENCE: readonly ProtocolName[] = ['escl', 'wsd', 'sane'];
-
 /**
  * Ranks a finding's name: the user's own (static config) first, then a plain name (for
  * mDNS that is `ty`), then make and model instead of an avahi-suffixed name, then the
@@ -56,9 +53,15 @@ function isIPv6Url(url: string): boolean {
   return /^[a-z][a-z0-9+.-]*:\/\/(?:[^@/]*@)?\[/i.test(url);
 }
 
-/** The protocol a record presents: the most preferred one any current endpoint speaks. */
-export function preferredProtocol(endpoints: readonly SourcedEndpoint[], fallback: ProtocolName): ProtocolName {
-  return PROTOCOL_PREFERENCE.find((p) => endpoints.some((e) => e.protocol === p)) ?? fallback;
+/**
+ * The protocol a record presents: of those its current endpoints speak, the first in
+ * `preference` (most preferred first; the protocol modules' ranks), else the earliest seen.
+ */
+export function preferredProtocol(endpoints: readonly SourcedEndpoint[], fallback: ProtocolName, preference: readonly ProtocolName[]): ProtocolName {
+  const preferred = preference.find((p) => endpoints.some((e) => e.protocol === p));
+  if (preferred !== undefined) return preferred;
+  const earliest = [...endpoints].sort((a, b) => a.seq - b.seq)[0];
+  return earliest?.protocol ?? fallback;
 }
 
 /** Public endpoint list: those of `protocol`, best first, each URL once. */

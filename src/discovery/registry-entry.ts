@@ -1,28 +1,10 @@
 /** A registry record as kept inside the registry, and the read-only snapshot the rest of the gateway gets. */
 import type { ProtocolName } from '../core/capabilities.js';
-import type { DeviceCredentials, DeviceEndpoint, FindingSource } from '../core/device.js';
+import type { DeviceCredentials, FindingSource } from '../core/device.js';
+import type { DeviceRecord } from '../core/device-record.js';
 import { orderedEndpoints, type SourcedEndpoint } from './record-merge.js';
 
-/** One scanner as the rest of the gateway sees it. A snapshot: mutating it changes nothing. */
-export interface DeviceRecord {
-  /** Public scanner id (`[a-z0-9_]`), stable for the life of the key. */
-  id: string;
-  key: string;
-  protocol: ProtocolName;
-  name: string;
-  manufacturer?: string;
-  model?: string;
-  serial?: string;
-  adminUrl?: string;
-  iconUrl?: string;
-  /** Best first: static config, plain HTTP before HTTPS, IPv4 before IPv6. */
-  endpoints: DeviceEndpoint[];
-  /** Every source that has reported this device. */
-  sources: Set<FindingSource>;
-  credentials?: DeviceCredentials;
-  /** False once every endpoint has been withdrawn (goodbye); true again when reported. */
-  present: boolean;
-}
+export type { DeviceRecord } from '../core/device-record.js';
 
 /** Descriptive fields merged from findings. */
 export type Metadata = 'manufacturer' | 'model' | 'serial' | 'adminUrl' | 'iconUrl';

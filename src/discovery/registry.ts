@@ -4,7 +4,10 @@
  * DeviceRecord with one stable id.
  */
 import { EventEmitter } from 'node:events';
+import type { ProtocolName } from '../core/capabilities.js';
 import { scannerIdFrom, type DeviceEndpoint, type DeviceFinding, type FindingSource } from '../core/device.js';
+import type { DeviceRecordEvents, DeviceRecords } from '../core/device-record.js';
+import type { DiscoveryReport } from '../core/discovery-source.js';
 import type { Logger } from '../core/logger.js';
 import { findingHosts, hostQualifiedKey, sameHost, sharesHost } from './device-hosts.js';
 import { allocateIds, preferredProtocol, rankedName } from './record-merge.js';
@@ -13,24 +16,21 @@ import { METADATA, replacer, snapshot, type DeviceRecord, type Entry } from './r
 export type { DeviceRecord } from './registry-entry.js';
 
 /** Registry events and their payloads. */
-export interface RegistryEvents {
-  added: [record: DeviceRecord];
-  changed: [record: DeviceRecord];
-  lost: [record: DeviceRecord];
-  'found-again': [record: DeviceRecord];
-  /** Forgotten (`remove`), absorbed into another record (`rekey`), or its id reassigned. */
-  removed: [record: DeviceRecord];
-}
-
+export type RegistryEvents = DeviceRecordEvents;
 
 /** What the registry may be given. */
 export interface DeviceRegistryDeps {
   /** Told when two hosts report one identity (they are kept apart). */
   logger?: Logger;
+  /**
+   * Protocol names, most preferred first: a device speaking several is presented by the
+   * first (the root passes the protocol modules' ranks). Without it, the earliest seen.
+   */
+  protocolPreference?: readonly ProtocolName[];
 }
 
 /** Merges findings by key (and host, for keys two devices share) into records and announces what changed. */
-export class DeviceRegistry {
+export class DeviceRegistry implements DeviceRecords {
   private readonly events = new EventEmitter();
   private readonly byKey = new Map<string, Entry>();
   /** Keys replaced by `rekey`, so a later report under the old key finds the record. */
@@ -38,6 +38,11 @@ export class DeviceRegistry {
   private seq = 0;
 
   constructor(private readonly deps: DeviceRegistryDeps = {}) {}
+
+  /** The face discovery sources report to: findings merge in, goodbyes withdraw. */
+  discoveryReport(): DiscoveryReport {
+    return { found: (finding) => void this.report(finding), goodbye: (key, source, url) => this.withdraw(key, source, url) };
+  }
 
   /** Subscribes to a registry event. */
   on<E extends keyof RegistryEvents>(event: E, listener: (...args: RegistryEvents[E]) => void): this {
@@ -77,7 +82,7 @@ export class DeviceRegistry {
       (e) => e.source !== source || (endpointUrl !== undefined && e.endpoint.url !== endpointUrl),
     );
     if (entry.endpoints.length === before) return;
-    entry.lastProtocol = preferredProtocol(entry.endpoints, entry.lastProtocol);
+    entry.lastProtocol = this.preferred(entry.endpoints, entry.lastProtocol);
     if (entry.endpoints.length === 0 && entry.present) {
       entry.present = false;
       this.emit('lost', entry);
@@ -217,7 +222,7 @@ export class DeviceRegistry {
     }
     if (finding.credentials && (!entry.credentials || finding.source === 'static')) entry.credentials = { ...finding.credentials };
     for (const endpoint of finding.endpoints) this.addEndpoint(entry, endpoint, finding);
-    entry.lastProtocol = preferredProtocol(entry.endpoints, finding.protocol);
+    entry.lastProtocol = this.preferred(entry.endpoints, finding.protocol);
     return JSON.stringify(snapshot(entry), replacer) !== before;
   }
 
@@ -239,7 +244,7 @@ export class DeviceRegistry {
     for (const field of METADATA) entry.meta[field] ??= other.meta[field];
     if (other.nameRank > entry.nameRank) Object.assign(entry, { name: other.name, nameRank: other.nameRank });
     entry.credentials ??= other.credentials;
-    entry.lastProtocol = preferredProtocol(entry.endpoints, entry.lastProtocol);
+    entry.lastProtocol = this.preferred(entry.endpoints, entry.lastProtocol);
     entry.present = entry.endpoints.length > 0;
     this.byKey.delete(other.key);
     for (const [alias, target] of this.aliases) if (target === other.key) this.aliases.set(alias, entry.key);
@@ -283,6 +288,10 @@ export class DeviceRegistry {
   private entryById(id: string): Entry | undefined {
     for (const entry of this.byKey.values()) if (entry.id === id) return entry;
     return undefined;
+  }
+
+  private preferred(endpoints: Entry['endpoints'], fallback: ProtocolName): ProtocolName {
+    return preferredProtocol(endpoints, fallback, this.deps.protocolPreference ?? []);
   }
 
   private resolve(key: string): string {

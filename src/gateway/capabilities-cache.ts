@@ -4,7 +4,7 @@
  * entities in the first discovery payload) while the device itself is still being asked.
  */
 import { join } from 'node:path';
-import { COLOR_MODES, DOCUMENT_FORMATS, PROTOCOL_NAMES, SCAN_SOURCES, type ScannerCapabilities } from '../core/capabilities.js';
+import { COLOR_MODES, DOCUMENT_FORMATS, SCAN_SOURCES, type ProtocolName, type ScannerCapabilities } from '../core/capabilities.js';
 import { DEVICE_EVENT_KINDS } from '../core/device-events.js';
 import type { Logger } from '../core/logger.js';
 import { readJsonFile, writeJsonFileAtomic } from '../persistence/json-file.js';
@@ -29,6 +29,8 @@ interface StoredCapabilities {
 export interface CapabilitiesCacheOptions {
   dataFolder: string;
   logger: Logger;
+  /** Names of the protocols the gateway speaks: capabilities of any other are not kept. */
+  protocols: readonly ProtocolName[];
   /** Overrides MAX_CACHED_SCANNERS. */
   maxScanners?: number;
 }
@@ -55,7 +57,7 @@ export class CapabilitiesCache {
     const scanners = (stored as Partial<StoredCapabilities> | null)?.scanners;
     if (typeof scanners !== 'object' || scanners === null) return;
     for (const [id, entry] of Object.entries(scanners)) {
-      if (isCachedEntry(entry)) this.scanners.set(id, entry);
+      if (isCachedEntry(entry, this.options.protocols)) this.scanners.set(id, entry);
       else this.options.logger.warn({ scanner: id, path: this.path }, 'kept capabilities of this scanner are not usable; ignored');
     }
     this.trim();
@@ -103,15 +105,15 @@ export class CapabilitiesCache {
   }
 }
 
-function isCachedEntry(value: unknown): value is CachedEntry {
+function isCachedEntry(value: unknown, protocols: readonly ProtocolName[]): value is CachedEntry {
   const entry = value as Partial<CachedEntry> | null;
-  return typeof entry === 'object' && entry !== null && typeof entry.seen_at === 'string' && isScannerCapabilities(entry.capabilities);
+  return typeof entry === 'object' && entry !== null && typeof entry.seen_at === 'string' && isScannerCapabilities(entry.capabilities, protocols);
 }
 
 /** A structural check of kept capabilities: an older or damaged file must not reach the HA payloads. */
-export function isScannerCapabilities(value: unknown): value is ScannerCapabilities {
+export function isScannerCapabilities(value: unknown, protocols: readonly ProtocolName[]): value is ScannerCapabilities {
   const caps = value as Partial<ScannerCapabilities> | null;
-  if (typeof caps !== 'object' || caps === null || !PROTOCOL_NAMES.includes(caps.protocol as never)) return false;
+  if (typeof caps !== 'object' || caps === null || !protocols.includes(caps.protocol as never)) return false;
   if (typeof caps.sources !== 'object' || caps.sources === null) return false;
   const sources = Object.entries(caps.sources);
   if (sources.length === 0 || !sources.every(([name, source]) => SCAN_SOURCES.includes(name as never) && isSource(source))) return false;

@@ -12,7 +12,7 @@ import type { Logger } from '../core/logger.js';
 import type { ScannerDriver } from '../core/scanner.js';
 import type { ScanSettings } from '../core/settings.js';
 import { parseScanRequest } from '../core/validate.js';
-import type { DeviceRecord, DeviceRegistry } from '../discovery/registry.js';
+import type { DeviceRecord, DeviceRecords, DriverFactory } from '../core/device-record.js';
 import type { JobBounds } from '../jobs/job-bounds.js';
 import { JobQueue, MAX_QUEUED_JOBS } from '../jobs/job-queue.js';
 import { runScanJob, type JobStorageSessionLike } from '../jobs/run-scan-job.js';
@@ -33,8 +33,8 @@ export const DEFAULT_DEVICE_EVENT_POLL_MS = 500;
 
 /** Everything the gateway is built from. */
 export interface GatewayDeps {
-  registry: DeviceRegistry;
-  createDriver: (record: DeviceRecord) => ScannerDriver;
+  registry: DeviceRecords;
+  createDriver: DriverFactory;
   /** Opens storage for a job, with the targets and document options its profile chose. */
   openStorage: (job: ScanJob, output: JobOutput) => JobStorageSessionLike;
   /** Rejects (e.g. InsufficientStorage) when storage cannot take a job now; checked before each job starts. */

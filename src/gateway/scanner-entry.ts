@@ -4,7 +4,7 @@ import type { ScannerStatePayload, ScannerView } from '../core/gateway-api.js';
 import type { JobEvent } from '../core/job.js';
 import type { ScannerDriver } from '../core/scanner.js';
 import type { ScannerStatus } from '../core/status.js';
-import type { DeviceRecord } from '../discovery/registry.js';
+import type { DeviceRecord } from '../core/device-record.js';
 import type { JobQueue } from '../jobs/job-queue.js';
 import { ContactGate } from './contact-gate.js';
 

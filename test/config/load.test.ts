@@ -348,6 +348,17 @@ describe('loadConfig devices', () => {
     expect(configError(['--config', path], {}).keys).toEqual(['devices[1].url']);
   });
 
+  it("checks each URL with its protocol module's reader, never echoing credentials in the URL", () => {
+    const query = configError([], { SCAN2MQTT_DEVICES: JSON.stringify([{ name: 'A', protocol: 'escl', url: 'http://192.0.2.1/eSCL?x=1' }]) });
+    expect(query.keys).toEqual(['devices[0].url']);
+    expect(query.message).toContain('no query');
+    const sane = configError([], { SCAN2MQTT_DEVICES: JSON.stringify([{ name: 'A', protocol: 'sane', url: 'sane://h:0/x' }]) });
+    expect(sane.keys).toEqual(['devices[0].url']);
+    const secret = configError([], { SCAN2MQTT_DEVICES: JSON.stringify([{ name: 'A', protocol: 'escl', url: 'ftp://me:hunter2@192.0.2.1/' }]) });
+    expect(secret.keys).toEqual(['devices[0].url']);
+    expect(secret.message).not.toContain('hunter2');
+  });
+
   it('says when SCAN2MQTT_DEVICES is not JSON', () => {
     const error = configError([], { SCAN2MQTT_DEVICES: '[{"name": "A",' });
     expect(error.keys).toEqual(['devices']);

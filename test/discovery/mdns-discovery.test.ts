@@ -10,6 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createMdnsDiscovery, type MdnsDiscovery } from '../../src/discovery/mdns/mdns-discovery.js';
 import { createBonjour, mdnsSocketOf, type MdnsSocketOptions } from '../../src/discovery/mdns/mdns-socket.js';
 import { DeviceRegistry, type DeviceRecord } from '../../src/discovery/registry.js';
+import { esclMdnsServices } from '../../src/protocols/escl/module.js';
 import { capturingLogger, freeUdpPort, until } from './helpers.js';
 
 const MDNS_GROUP = '224.0.0.251';
@@ -44,18 +45,20 @@ function startDiscovery(deps: Partial<Parameters<typeof createMdnsDiscovery>[0]>
   const goodbyes: Array<[string, string]> = [];
   const discovery: MdnsDiscovery = createMdnsDiscovery({
     logger,
-    onFinding: (finding) => registry.report(finding),
-    onGoodbye: (key, url) => {
-      goodbyes.push([key, url]);
-      registry.withdraw(key, 'mdns', url);
-    },
+    services: esclMdnsServices,
     queryIntervalMs: 250,
     // Loopback only, so no packet leaves the host; the links and sockets are the production ones.
     restrictTo: '127.0.0.1',
     ...deps,
   });
   cleanups.push(() => discovery.stop());
-  discovery.start();
+  discovery.start({
+    found: (finding) => registry.report(finding),
+    goodbye: (key, source, url) => {
+      goodbyes.push([key, url ?? '']);
+      registry.withdraw(key, source, url);
+    },
+  });
   return { discovery, registry, goodbyes, lines };
 }
 

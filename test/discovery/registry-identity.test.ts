@@ -7,9 +7,10 @@
 import { describe, expect, it } from 'vitest';
 import type { DeviceFinding } from '../../src/core/device.js';
 import { findingHosts, urlHostIdentity } from '../../src/discovery/device-hosts.js';
-import { findingFromService, MAX_HOST_NAME_LENGTH } from '../../src/discovery/mdns/to-finding.js';
+import { findingFromService, MAX_HOST_NAME_LENGTH } from '../../src/protocols/escl/mdns/to-finding.js';
 import { DeviceRegistry } from '../../src/discovery/registry.js';
 import { findingsFromConfig } from '../../src/discovery/static/devices.js';
+import { PROTOCOL_MODULES } from '../../src/protocols/index.js';
 import { capturingLogger } from './helpers.js';
 
 /** The UUID that brother-ds-940dw.xml and brother-mfc-l8690cdw.xml both carry. */
@@ -63,7 +64,7 @@ describe('DeviceRegistry: one UUID, two devices', () => {
     const findings = findingsFromConfig([
       { name: 'Sheetfed', protocol: 'escl', url: 'http://127.0.0.2:8080/eSCL' },
       { name: 'MFP', protocol: 'escl', url: 'http://127.0.0.3:8080/eSCL' },
-    ]);
+    ], PROTOCOL_MODULES);
     const [a, b] = findings.map((f) => registry.report(f));
     registry.rekey(a!.key, SHARED_KEY);
     registry.rekey(b!.key, SHARED_KEY);
@@ -85,7 +86,7 @@ describe('DeviceRegistry: one UUID, two devices', () => {
   it('still merges a hand-listed device with the mDNS record of the same address', () => {
     const registry = new DeviceRegistry();
     registry.report(sighting('http://192.0.2.20:80/eSCL/', 'mfc.local', 'MFC'));
-    const [finding] = findingsFromConfig([{ name: 'Office', protocol: 'escl', url: 'http://192.0.2.20/eSCL', friendly_name: 'office' }]);
+    const [finding] = findingsFromConfig([{ name: 'Office', protocol: 'escl', url: 'http://192.0.2.20/eSCL', friendly_name: 'office' }], PROTOCOL_MODULES);
     const { key } = registry.report(finding as DeviceFinding);
     registry.rekey(key, SHARED_KEY);
     expect(registry.list().map((r) => r.id)).toEqual(['office']);

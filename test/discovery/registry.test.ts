@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { DeviceFinding } from '../../src/core/device.js';
 import { DeviceRegistry, type DeviceRecord, type RegistryEvents } from '../../src/discovery/registry.js';
 import { findingsFromConfig } from '../../src/discovery/static/devices.js';
+import { protocolPreference } from '../../src/protocols/driver-factory.js';
+import { PROTOCOL_MODULES } from '../../src/protocols/index.js';
 
 const UUID_KEY = 'uuid:e3248000-80ce-11db-8000-c0b5d7e62277';
 
@@ -141,7 +143,7 @@ describe('DeviceRegistry ids', () => {
 
   it('uses the friendly name as id', () => {
     const registry = new DeviceRegistry();
-    const [finding] = findingsFromConfig([{ name: 'Office', protocol: 'escl', url: 'http://192.0.2.7:8080/eSCL', friendly_name: 'Office Scanner' }]);
+    const [finding] = findingsFromConfig([{ name: 'Office', protocol: 'escl', url: 'http://192.0.2.7:8080/eSCL', friendly_name: 'Office Scanner' }], PROTOCOL_MODULES);
     expect(registry.report(finding as DeviceFinding).id).toBe('office_scanner');
   });
 
@@ -163,7 +165,7 @@ describe('DeviceRegistry rekey (hand-listed device learns its UUID)', () => {
 
   it('keeps the config-derived id and merges later mDNS sightings into it', () => {
     const registry = new DeviceRegistry();
-    const [finding] = findingsFromConfig(config);
+    const [finding] = findingsFromConfig(config, PROTOCOL_MODULES);
     const { id, key } = registry.report(finding as DeviceFinding);
     expect(key).toBe('url:http://192.0.2.7/eSCL/');
     expect(id).toBe('http_192_0_2_7_escl');
@@ -184,7 +186,7 @@ describe('DeviceRegistry rekey (hand-listed device learns its UUID)', () => {
     const registry = new DeviceRegistry();
     const events = recordEvents(registry);
     for (const sighting of SIGHTINGS) registry.report(sighting);
-    const [finding] = findingsFromConfig([{ ...config[0]!, friendly_name: 'desk' }]);
+    const [finding] = findingsFromConfig([{ ...config[0]!, friendly_name: 'desk' }], PROTOCOL_MODULES);
     const { key } = registry.report(finding as DeviceFinding);
     registry.rekey(key, UUID_KEY);
     expect(registry.list().map((r) => r.id)).toEqual(['desk']);
@@ -196,11 +198,25 @@ describe('DeviceRegistry rekey (hand-listed device learns its UUID)', () => {
 
 describe('DeviceRegistry protocols under one identity', () => {
   it('presents the eSCL endpoints when a device also answers WSD, and falls back when eSCL leaves', () => {
-    const registry = new DeviceRegistry();
+    const registry = new DeviceRegistry({ protocolPreference: protocolPreference(PROTOCOL_MODULES) });
     registry.report({ key: UUID_KEY, source: 'wsd', protocol: 'wsd', name: 'MFP', endpoints: [{ url: 'http://192.0.2.7:5358/wsd/scan' }] });
     registry.report(SIGHTINGS[1] as DeviceFinding);
     expect(registry.getByKey(UUID_KEY)).toMatchObject({ protocol: 'escl', endpoints: [{ url: 'http://192.0.2.7:80/eSCL/' }] });
     registry.withdraw(UUID_KEY, 'mdns');
     expect(registry.getByKey(UUID_KEY)).toMatchObject({ protocol: 'wsd', present: true, endpoints: [{ url: 'http://192.0.2.7:5358/wsd/scan' }] });
+  });
+});
+
+describe('DeviceRegistry protocol preference', () => {
+  it('without a preference presents the protocol seen first, and follows the given preference otherwise', () => {
+    const wsd: DeviceFinding = { key: UUID_KEY, source: 'wsd', protocol: 'wsd', name: 'MFP', endpoints: [{ url: 'http://192.0.2.7:5358/wsd/scan' }] };
+    const plain = new DeviceRegistry();
+    plain.report(wsd);
+    plain.report(SIGHTINGS[1] as DeviceFinding);
+    expect(plain.getByKey(UUID_KEY)?.protocol).toBe('wsd');
+    const ranked = new DeviceRegistry({ protocolPreference: ['wsd', 'escl'] });
+    ranked.report(SIGHTINGS[1] as DeviceFinding);
+    ranked.report(wsd);
+    expect(ranked.getByKey(UUID_KEY)?.protocol).toBe('wsd');
   });
 });

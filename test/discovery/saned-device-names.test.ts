@@ -4,8 +4,8 @@
  * and hpaio (underscores for spaces); then hostile listings.
  */
 import { describe, expect, it } from 'vitest';
-import { MAX_NAME_PART_CHARS, makeAndModel, sanedDeviceNames } from '../../src/discovery/saned/device-names.js';
-import { findingsForSanedHost } from '../../src/discovery/saned/saned-hosts.js';
+import { MAX_NAME_PART_CHARS, makeAndModel, sanedDeviceNames } from '../../src/protocols/sane/discovery/device-names.js';
+import { findingsForSanedHost } from '../../src/protocols/sane/discovery/saned-hosts.js';
 import { scannerIdFrom } from '../../src/core/device.js';
 
 const TEST_BACKEND = [

@@ -1,6 +1,6 @@
 /** `_sane-port._tcp` answers → the saned host to list: real avahi answer shapes and hostile ones. */
 import { describe, expect, it } from 'vitest';
-import { sanedHostFromService } from '../../src/discovery/mdns/saned-service.js';
+import { sanedHostFromService } from '../../src/protocols/sane/discovery/saned-service.js';
 
 const base = { name: 'saned on labhost', type: 'sane-port', port: 6566 };
 

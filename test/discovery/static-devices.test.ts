@@ -1,14 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import { ScanError } from '../../src/core/errors.js';
-import {
-  findingForSanedDevice,
-  findingsFromConfig,
-  normaliseEsclUrl,
-  parseDeviceConfig,
-  parseSaneUrl,
-  sanedHostsFromConfig,
-  type DeviceConfigEntry,
-} from '../../src/discovery/static/devices.js';
+import { findingsFromConfig as findingsWith, hostsFromConfig, parseDeviceConfig as parseWith, type DeviceConfigEntry } from '../../src/discovery/static/devices.js';
+import { normaliseEsclUrl } from '../../src/protocols/escl/base-url.js';
+import { PROTOCOL_MODULES } from '../../src/protocols/index.js';
+import { findingForSanedDevice, sanedHostEntry } from '../../src/protocols/sane/discovery/host-entry.js';
+import { parseSaneUrl } from '../../src/protocols/sane/sane-url.js';
+
+/** The `devices` list read with the gateway's protocol modules. */
+const parseDeviceConfig = (entries: readonly DeviceConfigEntry[]) => {
+  const parsed = parseWith(entries, PROTOCOL_MODULES);
+  return { ...parsed, sanedHosts: parsed.hosts.map((h) => sanedHostEntry(h.host)) };
+};
+const findingsFromConfig = (entries: readonly DeviceConfigEntry[]) => findingsWith(entries, PROTOCOL_MODULES);
+const sanedHostsFromConfig = (entries: readonly DeviceConfigEntry[]) => hostsFromConfig(entries, PROTOCOL_MODULES).map((h) => sanedHostEntry(h.host));
 
 /** The SCAN2MQTT_DEVICES example from CONTRACT.md. */
 const CONTRACT_EXAMPLE: DeviceConfigEntry[] = JSON.parse(`[

@@ -1,13 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { ScanError } from '../../src/core/errors.js';
-import {
-  esclServiceType,
-  findingFromService,
-  linkLocalZoneFor,
-  makeAndModel,
-  MAX_ENDPOINT_ADDRESSES,
-} from '../../src/discovery/mdns/to-finding.js';
-import { esclBaseUrl, esclResourcePath, MAX_TXT_ENTRIES, parseTxt, urlHost } from '../../src/discovery/mdns/txt.js';
+import { linkLocalZoneFor } from '../../src/discovery/mdns/link-zone.js';
+import { esclServiceType, findingFromService, makeAndModel, MAX_ENDPOINT_ADDRESSES } from '../../src/protocols/escl/mdns/to-finding.js';
+import { esclBaseUrl, esclResourcePath, MAX_TXT_ENTRIES, parseTxt, urlHost } from '../../src/protocols/escl/mdns/txt.js';
 import { BROTHER_FIXTURE, readAvahiCapture } from './helpers.js';
 
 describe('TXT records: the real Brother DCP-L2530DW capture', () => {

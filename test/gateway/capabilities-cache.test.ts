@@ -6,7 +6,10 @@ import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ScannerCapabilities } from '../../src/core/capabilities.js';
 import { CAPABILITIES_FILE, CapabilitiesCache, MAX_CACHED_SCANNERS, isScannerCapabilities } from '../../src/gateway/capabilities-cache.js';
+import { PROTOCOL_MODULES } from '../../src/protocols/index.js';
 import { adfDuplex, saneWithButtons } from '../homeassistant/views.js';
+
+const PROTOCOLS = PROTOCOL_MODULES.map((m) => m.name);
 
 const logger = pino({ level: 'silent' });
 const ESCL = adfDuplex.capabilities!;
@@ -21,7 +24,7 @@ afterEach(async () => {
 });
 
 async function reloaded(): Promise<CapabilitiesCache> {
-  const cache = new CapabilitiesCache({ dataFolder: folder, logger });
+  const cache = new CapabilitiesCache({ dataFolder: folder, logger, protocols: PROTOCOLS });
   await cache.load();
   return cache;
 }
@@ -64,7 +67,7 @@ describe('capabilities cache', () => {
       { ...ESCL, buttons: [{}] },
       'text',
     ];
-    for (const caps of bad) expect(isScannerCapabilities(caps), JSON.stringify(caps)).toBe(false);
+    for (const caps of bad) expect(isScannerCapabilities(caps, PROTOCOLS), JSON.stringify(caps)).toBe(false);
     const scanners = Object.fromEntries([...bad.map((caps, i) => [`bad${i}`, { seen_at: '2025-01-01T00:00:00Z', capabilities: caps }]), ['good', { seen_at: '2025-01-01T00:00:00Z', capabilities: ESCL }], ['undated', { capabilities: ESCL }]]);
     await writeFile(join(folder, CAPABILITIES_FILE), JSON.stringify({ version: 1, scanners }));
     const cache = await reloaded();

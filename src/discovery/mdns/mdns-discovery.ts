@@ -1,7 +1,7 @@
 /**
- * Continuous DNS-SD browsing for eSCL scanners (`_uscan._tcp`, `_uscans._tcp`) and saned
- * hosts (`_sane-port._tcp`) on every multicast-capable link (IPv4 and IPv6 of each
- * interface), following interfaces as they come and go.
+ * Continuous DNS-SD browsing for the service types the protocol modules answer to
+ * (`_uscan._tcp`, `_sane-port._tcp`, …) on every multicast-capable link (IPv4 and IPv6 of
+ * each interface), following interfaces as they come and go.
  *
  * One bonjour-service instance per link: multicast-dns sends from one interface per socket
  * (`interface` sets both the group membership and IP_MULTICAST_IF), and without one it
@@ -13,9 +13,10 @@
  */
 import type Bonjour from 'bonjour-service';
 import type { Browser } from 'bonjour-service';
+import type { DiscoveryReport, DiscoverySource } from '../../core/discovery-source.js';
 import { createBonjour, mdnsSocketOf } from './mdns-socket.js';
 import { listMdnsLinks, type LinkSources, type MdnsLink } from './mdns-links.js';
-import { ServiceTracker, type BrowsedServiceType, type ServiceListeners } from './mdns-services.js';
+import { MDNS_SOURCE, ServiceTracker, type ServiceListeners } from './mdns-services.js';
 
 /** Re-query interval: catches devices whose unsolicited announcement was lost. */
 export const DEFAULT_QUERY_INTERVAL_MS = 60_000;
@@ -43,9 +44,10 @@ export interface MdnsDiscoveryDeps extends ServiceListeners {
   links?: LinkSources;
 }
 
-/** A running mDNS browser. */
-export interface MdnsDiscovery {
-  start(): void;
+/** A running mDNS browser: a discovery source. */
+export interface MdnsDiscovery extends DiscoverySource {
+  /** Starts browsing; findings and goodbyes of device services go to `report`. */
+  start(report: DiscoveryReport): void;
   /** Stops browsing and closes the sockets; known devices are not withdrawn. */
   stop(): Promise<void>;
   /** Queries now (the "discover" request); re-reads the interfaces and reopens waiting sockets at once. */
@@ -96,7 +98,7 @@ export function createMdnsDiscovery(deps: MdnsDiscoveryDeps): MdnsDiscovery {
     for (const type of tracker.types) session.browsers.push(browse(bonjour, type));
   };
 
-  const browse = (bonjour: Bonjour, type: BrowsedServiceType): Browser => {
+  const browse = (bonjour: Bonjour, type: string): Browser => {
     const browser = bonjour.find({ type, protocol: 'tcp' });
     browser.on('up', (service) => tracker.up(type, service));
     browser.on('srv-update', (service) => tracker.up(type, service));
@@ -156,8 +158,10 @@ export function createMdnsDiscovery(deps: MdnsDiscoveryDeps): MdnsDiscovery {
   };
 
   return {
-    start() {
+    name: MDNS_SOURCE,
+    start(report) {
       if (running) return;
+      tracker.reportTo(report);
       running = true;
       syncLinks();
       timers.push(setInterval(query, deps.queryIntervalMs ?? DEFAULT_QUERY_INTERVAL_MS), setInterval(syncLinks, deps.interfaceCheckMs ?? DEFAULT_INTERFACE_CHECK_MS));

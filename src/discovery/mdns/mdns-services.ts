@@ -1,29 +1,26 @@
 /**
- * What browsing does with resolved DNS-SD services: eSCL services become findings (and
- * their goodbyes withdrawals); `_sane-port._tcp` services become saned hosts to list.
+ * What browsing does with resolved DNS-SD services: it hands each to the protocol that
+ * answers to its type. Services that announce a device become findings (and their goodbyes
+ * withdrawals); the others go to the protocol's own watcher (a saned host to list).
  * One instance serves every link, so a service seen on two links is reported once.
  */
 import { networkInterfaces } from 'node:os';
 import type { Service } from 'bonjour-service';
 import type { DeviceFinding } from '../../core/device.js';
+import type { DiscoveryReport } from '../../core/discovery-source.js';
 import type { Logger } from '../../core/logger.js';
+import type { MdnsServiceType, ServiceContext } from '../../core/mdns-service.js';
+import { linkLocalZoneFor } from './link-zone.js';
 import { interfaceIndex } from './mdns-links.js';
-import { sanedHostFromService, type DiscoveredSanedHost } from './saned-service.js';
-import { findingFromService, linkLocalZoneFor, type EsclServiceType } from './to-finding.js';
 
-/** Service types browsed, as bonjour-service names them. */
-export type BrowsedServiceType = EsclServiceType | 'sane-port';
+/** The source name of mDNS findings; their goodbyes withdraw only what mDNS reported. */
+export const MDNS_SOURCE = 'mdns';
 
 /** Who is told about services. */
 export interface ServiceListeners {
   logger: Logger;
-  onFinding: (finding: DeviceFinding) => void;
-  /** A service said goodbye (or changed address): this endpoint of this device is gone. */
-  onGoodbye: (key: string, endpointUrl: string) => void;
-  /** A saned host announced itself; when absent, `_sane-port._tcp` is not browsed. */
-  onSanedHost?: (host: DiscoveredSanedHost) => void;
-  /** A saned host said goodbye. */
-  onSanedHostGone?: (host: DiscoveredSanedHost) => void;
+  /** The service types browsed, from the protocol modules. */
+  services: readonly MdnsServiceType[];
 }
 
 /**
@@ -40,28 +37,39 @@ function allUrls(reported: Reported | undefined): Set<string> {
   return new Set([...(reported?.byFamily.values() ?? [])].flat());
 }
 
-/** Turns browser events into findings and saned hosts. */
+/** Turns browser events into findings, goodbyes and protocol watcher calls. */
 export class ServiceTracker {
   private readonly reported = new Map<string, Reported>();
-  private readonly saned = new Map<string, DiscoveredSanedHost>();
+  private readonly byType: ReadonlyMap<string, MdnsServiceType>;
+  private report: DiscoveryReport | undefined;
 
-  constructor(private readonly listeners: ServiceListeners) {}
+  constructor(private readonly listeners: ServiceListeners) {
+    this.byType = new Map(listeners.services.map((s) => [s.type, s]));
+  }
 
   /** The types to browse. */
-  get types(): BrowsedServiceType[] {
-    return this.listeners.onSanedHost ? ['uscan', 'uscans', 'sane-port'] : ['uscan', 'uscans'];
+  get types(): string[] {
+    return [...this.byType.keys()];
+  }
+
+  /** Where findings and goodbyes go from now on. */
+  reportTo(report: DiscoveryReport): void {
+    this.report = report;
   }
 
   /** A service appeared or changed. */
-  up(type: BrowsedServiceType, service: Service): void {
-    if (type === 'sane-port') return this.sanedUp(service);
+  up(type: string, service: Service): void {
+    const handler = this.byType.get(type);
+    if (!handler) return;
+    if (!handler.toFinding) return this.safely('watcher', () => handler.watch?.up(service));
     const instance = `${type}:${service.fqdn ?? service.name}`;
     let finding: DeviceFinding;
     try {
       const zone = zoneFor(service.referer?.address);
-      finding = findingFromService(service, zone === undefined ? {} : { linkLocalZone: zone });
+      const context: ServiceContext = zone === undefined ? {} : { linkLocalZone: zone };
+      finding = handler.toFinding(service, context);
     } catch (error) {
-      this.listeners.logger.debug({ err: error, service: service.name }, 'ignoring unusable eSCL service');
+      this.listeners.logger.debug({ err: error, service: service.name, type }, 'ignoring unusable service');
       return;
     }
     const family = service.referer?.address.includes(':') ? 'IPv6' : 'IPv4';
@@ -70,38 +78,28 @@ export class ServiceTracker {
     const current: Reported = previous?.key === finding.key ? previous : { key: finding.key, byFamily: new Map() };
     current.byFamily.set(family, finding.endpoints.map((e) => e.url));
     this.reported.set(instance, current);
-    this.safely('onFinding', () => this.listeners.onFinding(finding));
+    this.safely('onFinding', () => this.report?.found(finding));
     // An address or key change: the old endpoints are as gone as after a goodbye.
     const after = allUrls(current);
     for (const url of before) {
-      if (previous?.key !== finding.key || !after.has(url)) this.safely('onGoodbye', () => this.listeners.onGoodbye(previous?.key ?? '', url));
+      if (previous?.key !== finding.key || !after.has(url)) this.goodbye(previous?.key ?? '', url);
     }
   }
 
   /** A service said goodbye. */
-  down(type: BrowsedServiceType, service: Service): void {
+  down(type: string, service: Service): void {
+    const handler = this.byType.get(type);
+    if (!handler) return;
+    if (!handler.toFinding) return this.safely('watcher', () => handler.watch?.down(service));
     const instance = `${type}:${service.fqdn ?? service.name}`;
-    if (type === 'sane-port') {
-      const host = this.saned.get(instance);
-      this.saned.delete(instance);
-      if (host) this.safely('onSanedHostGone', () => this.listeners.onSanedHostGone?.(host));
-      return;
-    }
     const previous = this.reported.get(instance);
     if (!previous) return;
     this.reported.delete(instance);
-    for (const url of allUrls(previous)) this.safely('onGoodbye', () => this.listeners.onGoodbye(previous.key, url));
+    for (const url of allUrls(previous)) this.goodbye(previous.key, url);
   }
 
-  private sanedUp(service: Service): void {
-    const instance = `sane-port:${service.fqdn ?? service.name}`;
-    const host = sanedHostFromService(service);
-    if (!host) return void this.listeners.logger.debug({ service: service.name }, 'ignoring unusable _sane-port service');
-    const previous = this.saned.get(instance);
-    if (previous && previous.host === host.host && previous.port === host.port) return;
-    this.saned.set(instance, host);
-    if (previous) this.safely('onSanedHostGone', () => this.listeners.onSanedHostGone?.(previous));
-    this.safely('onSanedHost', () => this.listeners.onSanedHost?.(host));
+  private goodbye(key: string, url: string): void {
+    this.safely('onGoodbye', () => this.report?.goodbye(key, MDNS_SOURCE, url));
   }
 
   private safely(what: string, call: () => void): void {

@@ -1,27 +1,13 @@
 /** A resolved `_uscan._tcp` / `_uscans._tcp` service → a DeviceFinding. Pure. */
-import type { NetworkInterfaceInfo } from 'node:os';
-import type { DeviceEndpoint, DeviceFinding } from '../../core/device.js';
-import { protocolError } from '../../core/errors.js';
-import { esclBaseUrl, esclResourcePath, isLinkLocalIPv6, parseTxt, type TxtInput, type TxtRecord } from './txt.js';
+import type { DeviceEndpoint, DeviceFinding } from '../../../core/device.js';
+import { protocolError } from '../../../core/errors.js';
+import type { ResolvedService } from '../../../core/mdns-service.js';
+import { esclBaseUrl, esclResourcePath, isLinkLocalIPv6, parseTxt, type TxtRecord } from './txt.js';
+
+export type { ResolvedService } from '../../../core/mdns-service.js';
 
 /** The eSCL service types, as bonjour-service names them (without `_` and `._tcp`). */
 export type EsclServiceType = 'uscan' | 'uscans';
-
-/** The parts of a resolved DNS-SD service this module reads (bonjour-service's Service fits). */
-export interface ResolvedService {
-  /** Service instance name, e.g. `Brother DCP-L2530DW series`. */
-  name: string;
-  type: string;
-  port: number;
-  /** SRV target host name: the device's identity across its sightings; dialled only when the answer carried no address records. */
-  host?: string;
-  addresses?: readonly string[];
-  /** Raw TXT strings; preferred over `txt`, which bonjour-service decodes lossily. */
-  rawTxt?: TxtInput;
-  txt?: TxtInput;
-  /** Where the mDNS answer came from: a last-resort address. */
-  referer?: { address: string };
-}
 
 /** A device lists a handful of addresses at most; more is noise or an attack. */
 export const MAX_ENDPOINT_ADDRESSES = 8;
@@ -102,34 +88,6 @@ function endpointsFor(service: ResolvedService, type: EsclServiceType, txt: TxtR
     if (secure) endpoint.insecureTls = true;
     return endpoint;
   });
-}
-
-/**
- * The zone (interface index) for link-local IPv6 addresses in an answer that arrived from
- * `refererAddress` (IPv4): the index of the interface whose IPv4 subnet holds that address.
- */
-export function linkLocalZoneFor(
-  refererAddress: string,
-  interfaces: NodeJS.Dict<NetworkInterfaceInfo[]>,
-): string | undefined {
-  for (const infos of Object.values(interfaces)) {
-    if (!infos) continue;
-    const onLink = infos.some((i) => i.family === 'IPv4' && !i.internal && sameIPv4Subnet(i.address, refererAddress, i.netmask));
-    const v6 = infos.find((i) => i.family === 'IPv6' && i.scopeid !== undefined && i.scopeid > 0);
-    if (onLink && v6) return String(v6.scopeid);
-  }
-  return undefined;
-}
-
-function sameIPv4Subnet(a: string, b: string, mask: string): boolean {
-  const [x, y, m] = [ipv4ToInt(a), ipv4ToInt(b), ipv4ToInt(mask)];
-  return x !== undefined && y !== undefined && m !== undefined && (x & m) === (y & m);
-}
-
-function ipv4ToInt(address: string): number | undefined {
-  const parts = address.split('.').map(Number);
-  if (parts.length !== 4 || parts.some((p) => !Number.isInteger(p) || p < 0 || p > 255)) return undefined;
-  return parts.reduce((acc, p) => (acc << 8) | p, 0);
 }
 
 function cleanText(value: string | undefined): string | undefined {

@@ -3,12 +3,13 @@
  * exported device, and keeps asking: a host that is down now is retried with backoff,
  * and devices plugged in later appear at the next listing.
  */
-import type { DeviceFinding } from '../../core/device.js';
-import type { Logger } from '../../core/logger.js';
-import type { ProtocolTracer } from '../../core/trace.js';
-import { listSaneDevices } from '../../protocols/sane/driver.js';
-import { findingForSanedDevice, type SanedHostEntry } from '../static/devices.js';
+import type { DeviceFinding } from '../../../core/device.js';
+import type { DiscoveryReport, DiscoverySource } from '../../../core/discovery-source.js';
+import type { Logger } from '../../../core/logger.js';
+import type { ProtocolTracer } from '../../../core/trace.js';
+import { listSaneDevices } from '../driver.js';
 import { sanedDeviceNames, type SanedDeviceIdentity } from './device-names.js';
+import { findingForSanedDevice, SANED_SOURCE, type SanedHostEntry } from './host-entry.js';
 
 /** How often a reachable host is asked for its device list again. */
 export const SANED_RELIST_INTERVAL_MS = 5 * 60 * 1000;
@@ -22,22 +23,24 @@ export interface SanedHostDiscoveryDeps {
   hosts: SanedHostEntry[];
   logger: Logger;
   tracer?: ProtocolTracer;
-  onFinding: (finding: DeviceFinding) => void;
   relistIntervalMs?: number;
 }
 
 /** Lists the devices of configured saned hosts, and of hosts found at run time, continuously. */
-export class SanedHostDiscovery {
+export class SanedHostDiscovery implements DiscoverySource {
+  readonly name = 'saned-hosts';
   private readonly timers = new Map<SanedHostEntry, NodeJS.Timeout>();
   private readonly failures = new Map<SanedHostEntry, number>();
   /** Hosts found by DNS-SD (`_sane-port._tcp`), by `host:port`, with the keys of the devices they listed. */
   private readonly found = new Map<string, { host: SanedHostEntry; keys: Set<string> }>();
   private running = false;
+  private report: DiscoveryReport | undefined;
 
   constructor(private readonly deps: SanedHostDiscoveryDeps) {}
 
-  /** Lists every host now and keeps relisting. */
-  start(): void {
+  /** Lists every host now and keeps relisting; each device listed is reported as found. */
+  start(report: DiscoveryReport): void {
+    this.report = report;
     this.running = true;
     for (const host of this.hosts()) void this.list(host);
   }
@@ -55,7 +58,7 @@ export class SanedHostDiscovery {
     void this.list(host);
   }
 
-  /** A found host said goodbye: stop listing it; returns the keys of the devices it had listed. */
+  /** A found host said goodbye: stop listing it, and say goodbye for each device it had listed (their keys are returned). */
   remove(host: Pick<SanedHostEntry, 'host' | 'port'>): string[] {
     const address = `${host.host}:${host.port}`;
     const entry = this.found.get(address);
@@ -64,6 +67,7 @@ export class SanedHostDiscovery {
     clearTimeout(this.timers.get(entry.host));
     this.timers.delete(entry.host);
     this.failures.delete(entry.host);
+    for (const key of entry.keys) this.report?.goodbye(key, SANED_SOURCE);
     return [...entry.keys];
   }
 
@@ -102,7 +106,7 @@ export class SanedHostDiscovery {
       if (!this.isListed(host)) return;
       for (const finding of findingsForSanedHost(host, devices)) {
         this.found.get(`${host.host}:${host.port}`)?.keys.add(finding.key);
-        this.deps.onFinding(finding);
+        this.report?.found(finding);
       }
     } catch (error) {
       const failures = (this.failures.get(host) ?? 0) + 1;

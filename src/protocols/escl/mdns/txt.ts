@@ -6,13 +6,9 @@
 /** TXT keys (lower-cased) to their string values. */
 export type TxtRecord = ReadonlyMap<string, string>;
 
-/** What a TXT record may arrive as: raw DNS strings, or a decoded key/value object. */
-export type TxtInput =
-  | readonly (Buffer | Uint8Array | string)[]
-  | Buffer
-  | Readonly<Record<string, unknown>>
-  | null
-  | undefined;
+import type { TxtInput } from '../../../core/mdns-service.js';
+
+export type { TxtInput } from '../../../core/mdns-service.js';
 
 /** RFC 6763 §6.1: one TXT string is length-prefixed by a single byte, so 255 bytes at most. */
 export const MAX_TXT_ENTRY_BYTES = 255;

@@ -1,5 +1,5 @@
 /** A resolved `_sane-port._tcp` service (saned built with Avahi announces itself so) → a saned host. Pure. */
-import type { ResolvedService } from './to-finding.js';
+import type { ResolvedService } from '../../../core/mdns-service.js';
 
 /** A saned host found by DNS-SD. */
 export interface DiscoveredSanedHost {

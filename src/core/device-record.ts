@@ -1,0 +1,51 @@
+/**
+ * A known device as the registry merges it from findings, and the read-only face of the
+ * registry that the gateway follows: it learns of devices without knowing who found them.
+ */
+import type { ProtocolName } from './capabilities.js';
+import type { DeviceCredentials, DeviceEndpoint, FindingSource } from './device.js';
+import type { ScannerDriver } from './scanner.js';
+
+/** One scanner as the rest of the gateway sees it. A snapshot: mutating it changes nothing. */
+export interface DeviceRecord {
+  /** Public scanner id (`[a-z0-9_]`), stable for the life of the key. */
+  id: string;
+  key: string;
+  protocol: ProtocolName;
+  name: string;
+  manufacturer?: string;
+  model?: string;
+  serial?: string;
+  adminUrl?: string;
+  iconUrl?: string;
+  /** Best first: static config, plain HTTP before HTTPS, IPv4 before IPv6. */
+  endpoints: DeviceEndpoint[];
+  /** Every source that has reported this device. */
+  sources: Set<FindingSource>;
+  credentials?: DeviceCredentials;
+  /** False once every endpoint has been withdrawn (goodbye); true again when reported. */
+  present: boolean;
+}
+
+/** What happens to records, and the record each event carries. */
+export interface DeviceRecordEvents {
+  added: [record: DeviceRecord];
+  changed: [record: DeviceRecord];
+  lost: [record: DeviceRecord];
+  'found-again': [record: DeviceRecord];
+  /** Forgotten (`remove`), absorbed into another record (`rekey`), or its id reassigned. */
+  removed: [record: DeviceRecord];
+}
+
+/** The device records as their users see them: the list, its changes, and forgetting one. */
+export interface DeviceRecords {
+  /** Subscribes to a record event. */
+  on<E extends keyof DeviceRecordEvents>(event: E, listener: (...args: DeviceRecordEvents[E]) => void): unknown;
+  /** All records, sorted by id. */
+  list(): DeviceRecord[];
+  /** Forgets a device until a source reports it again; false when the id is unknown. */
+  remove(id: string): boolean;
+}
+
+/** Builds the driver of a record (the composition root makes one from the protocol modules). */
+export type DriverFactory = (record: DeviceRecord) => ScannerDriver;
