@@ -27,7 +27,6 @@ import { createMqttBridge, bridgeWill, type MqttBridge } from '../mqtt/bridge.js
 import { MqttConnection } from '../mqtt/connection.js';
 import { embeddedBrokerPolicy, ensureBroker, type EmbeddedBroker } from '../mqtt/embedded-broker.js';
 import { createJobStorage } from '../storage/job-storage.js';
-import { toJobStorageResult } from '../storage/storage-result.js';
 import { createFolderTarget } from '../storage/folder/folder-target.js';
 import { createTarget } from '../storage/targets/create-target.js';
 import type { StorageTarget } from '../storage/target.js';
@@ -105,7 +104,7 @@ export function createGatewayApp({ config, logger, version }: GatewayAppDeps): G
       const session = jobStorage.begin({ jobId: job.id, scannerId: job.scannerId, scannerName: job.scannerName, settings: job.settings, createdAt: job.createdAt, ...(document ? { document } : {}) });
       // Config checks every profile's target names at load; an empty list means the storage folder.
       const jobTargets = output.targets.length > 0 ? output.targets.flatMap((name) => targets.get(name) ?? []) : [folderTarget];
-      return { addPage: (page, onProgress) => session.addPage(page, onProgress), finish: () => session.finishJob(jobTargets, deliveries).then(toJobStorageResult), abort: () => session.abort() };
+      return { addPage: (page, onProgress) => session.addPage(page, onProgress), finish: () => session.finishJob(jobTargets, deliveries), abort: () => session.abort() };
     },
     profiles: config.profiles,
     history,
