@@ -27,6 +27,7 @@ import { createMqttBridge, bridgeWill, type MqttBridge } from '../mqtt/bridge.js
 import { MqttConnection } from '../mqtt/connection.js';
 import { embeddedBrokerPolicy, ensureBroker, type EmbeddedBroker } from '../mqtt/embedded-broker.js';
 import { createJobStorage } from '../storage/job-storage.js';
+import { createStorageSink } from '../storage/storage-sink.js';
 import { createFolderTarget } from '../storage/folder/folder-target.js';
 import { createTarget } from '../storage/targets/create-target.js';
 import type { StorageTarget } from '../storage/target.js';
@@ -98,14 +99,14 @@ export function createGatewayApp({ config, logger, version }: GatewayAppDeps): G
   const gateway: Gateway = new Gateway({
     registry,
     createDriver: createDriverFactory({ logger, tracer: protocolTracer }),
-    checkStorage: () => jobStorage.checkFreeSpace(),
-    openStorage: (job, output) => {
-      const document = toDocumentOptions(output.document, { scanner: job.scannerName, job: job.id, createdAt: job.createdAt, ...(output.profile ? { profile: output.profile } : {}) });
-      const session = jobStorage.begin({ jobId: job.id, scannerId: job.scannerId, scannerName: job.scannerName, settings: job.settings, createdAt: job.createdAt, ...(document ? { document } : {}) });
-      // Config checks every profile's target names at load; an empty list means the storage folder.
-      const jobTargets = output.targets.length > 0 ? output.targets.flatMap((name) => targets.get(name) ?? []) : [folderTarget];
-      return { addPage: (page, onProgress) => session.addPage(page, onProgress), finish: () => session.finishJob(jobTargets, deliveries), abort: () => session.abort() };
-    },
+    storageSink: (output) =>
+      createStorageSink({
+        storage: jobStorage,
+        // Config checks every profile's target names at load; an empty list means the storage folder.
+        targets: output.targets.length > 0 ? output.targets.flatMap((name) => targets.get(name) ?? []) : [folderTarget],
+        deliveries,
+        documentFor: (job) => toDocumentOptions(output.document, { scanner: job.scannerName, job: job.id, createdAt: job.createdAt, ...(output.profile ? { profile: output.profile } : {}) }),
+      }),
     profiles: config.profiles,
     history,
     deliveries: deliveryViews(deliveries),
@@ -128,10 +129,10 @@ export function createGatewayApp({ config, logger, version }: GatewayAppDeps): G
         .then((jpeg) => jpeg && gateway.reportPreview(scannerId, jpeg))
         .catch((error: unknown) => logger.debug({ err: error, scanner: scannerId }, 'no preview for this job'));
     },
-    onCapabilities: (entry) => {
+    onCapabilities: (scanner) => {
       // A hand-listed device is known by URL until it tells its UUID; then mDNS sightings merge into it.
-      const uuid = entry.capabilities?.uuid;
-      if (uuid && entry.record.key.startsWith('url:')) registry.rekey(entry.record.key, `uuid:${uuid.toLowerCase().replace(/^urn:uuid:/, '')}`);
+      const uuid = scanner.capabilities?.uuid;
+      if (uuid && scanner.record.key.startsWith('url:')) registry.rekey(scanner.record.key, `uuid:${uuid.toLowerCase().replace(/^urn:uuid:/, '')}`);
     },
   });
 
@@ -186,11 +187,7 @@ export function createGatewayApp({ config, logger, version }: GatewayAppDeps): G
     bindings: config.buttons,
     pollMs: config.button_poll_ms,
     logger: logger.child({ component: 'buttons' }),
-    readButtons: async (id) => {
-      const entry = gateway.entry(id);
-      if (!entry?.online || entry.queue.running || !entry.driver.readButtons) return undefined;
-      return entry.driver.readButtons(AbortSignal.timeout(BUTTON_READ_TIMEOUT_MS));
-    },
+    readButtons: (id) => gateway.scanners.readButtons(id, AbortSignal.timeout(BUTTON_READ_TIMEOUT_MS)),
     onPress: (binding) => pressButton(gateway, binding, logger),
   });
   let broker: EmbeddedBroker | null = null;
