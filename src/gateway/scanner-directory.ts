@@ -195,7 +195,9 @@ export class ScannerDirectory extends EventEmitter<ScannerDirectoryEvents> {
   }
 
   private adopt(record: DeviceRecord): void {
-    if (this.stopping || this.entries.has(record.id)) return this.refresh(record);
+    // While stopping nothing new is adopted (refresh would hand an unknown record back here, round and round).
+    if (this.stopping) return;
+    if (this.entries.has(record.id)) return this.refresh(record);
     const renamed = this.deps.settingsStore.nameFor(record.key);
     const named = renamed ? { ...record, name: renamed } : record;
     let driver: ScannerDriver;
