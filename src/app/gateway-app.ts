@@ -25,7 +25,7 @@ import { createScannerDataPublisher } from '../mqtt/scanner-data.js';
 import { MqttConnection } from '../mqtt/connection.js';
 import { embeddedBrokerPolicy, ensureBroker, type EmbeddedBroker } from '../mqtt/embedded-broker.js';
 import { createJobStorage } from '../storage/job-storage.js';
-import { toJobStorageResult } from '../storage/storage-result.js';
+import { createStorageSink } from '../storage/storage-sink.js';
 import { createFolderTarget } from '../storage/folder/folder-target.js';
 import { createTarget } from '../storage/targets/create-target.js';
 import type { StorageTarget } from '../storage/target.js';
@@ -86,14 +86,14 @@ export function createGatewayApp({ config, logger, version }: GatewayAppDeps): G
   const gateway: Gateway = new Gateway({
     registry,
     createDriver: createDriverFactory({ modules, logger, tracer: protocolTracer }),
-    checkStorage: () => jobStorage.checkFreeSpace(),
-    openStorage: (job, output) => {
-      const document = toDocumentOptions(output.document, { scanner: job.scannerName, job: job.id, createdAt: job.createdAt, ...(output.profile ? { profile: output.profile } : {}) });
-      const session = jobStorage.begin({ jobId: job.id, scannerId: job.scannerId, scannerName: job.scannerName, settings: job.settings, createdAt: job.createdAt, ...(document ? { document } : {}) });
-      // Config checks every profile's target names at load; an empty list means the storage folder.
-      const jobTargets = output.targets.length > 0 ? output.targets.flatMap((name) => targets.get(name) ?? []) : [folderTarget];
-      return { addPage: (page, onProgress) => session.addPage(page, onProgress), finish: () => session.finishJob(jobTargets, deliveries).then(toJobStorageResult), abort: () => session.abort() };
-    },
+    storageSink: (output) =>
+      createStorageSink({
+        storage: jobStorage,
+        // Config checks every profile's target names at load; an empty list means the storage folder.
+        targets: output.targets.length > 0 ? output.targets.flatMap((name) => targets.get(name) ?? []) : [folderTarget],
+        deliveries,
+        documentFor: (job) => toDocumentOptions(output.document, { scanner: job.scannerName, job: job.id, createdAt: job.createdAt, ...(output.profile ? { profile: output.profile } : {}) }),
+      }),
     profiles: config.profiles,
     history,
     deliveries: deliveryViews(deliveries),
@@ -113,10 +113,10 @@ export function createGatewayApp({ config, logger, version }: GatewayAppDeps): G
         .then((jpeg) => jpeg && gateway.reportPreview(scannerId, jpeg))
         .catch((error: unknown) => logger.debug({ err: error, scanner: scannerId }, 'no preview for this job'));
     },
-    onCapabilities: (entry) => {
+    onCapabilities: (scanner) => {
       // A hand-listed device is known by URL until it tells its UUID; then mDNS sightings merge into it.
-      const uuid = entry.capabilities?.uuid;
-      if (uuid && entry.record.key.startsWith('url:')) registry.rekey(entry.record.key, `uuid:${uuid.toLowerCase().replace(/^urn:uuid:/, '')}`);
+      const uuid = scanner.capabilities?.uuid;
+      if (uuid && scanner.record.key.startsWith('url:')) registry.rekey(scanner.record.key, `uuid:${uuid.toLowerCase().replace(/^urn:uuid:/, '')}`);
     },
   });
 

@@ -48,6 +48,8 @@ export class PartlyStoredError extends ScanError {
 
 /** Shorthand constructors, so call sites read as the domain reads. */
 export const invalidRequest = (message: string) => new ScanError('InvalidRequest', message);
+/** A command named a scanner the gateway does not know. */
+export const scannerNotFound = (id: string) => new ScanError('NotFound', `no scanner with id "${id}"`);
 export const protocolError = (message: string, cause?: unknown) => new ScanError('ProtocolError', message, { cause });
 
 /** The `{code, message}` pair published in job events, for any thrown value. */

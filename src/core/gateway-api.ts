@@ -4,7 +4,9 @@
  */
 import type { ProtocolName, ScannerCapabilities } from './capabilities.js';
 import type { DeviceEvent } from './device-events.js';
+import type { ScanCommand } from './commands.js';
 import type { JobEvent } from './job.js';
+import type { JobSink } from './job-sink.js';
 import type { ScanSettings } from './settings.js';
 import type { AdfState, PublishedScannerState } from './status.js';
 
@@ -120,16 +122,24 @@ export interface DeliveryRetryView {
 /** Who asked for a scan; recorded in the job. */
 export type ScanTrigger = NonNullable<JobEvent['trigger']>;
 
+/** How a scan was asked for, beyond its command and trigger. */
+export interface SubmitOptions {
+  /** The schedule that asked, recorded in the job history. */
+  schedule?: string;
+  /** Where the pages go; storage to the profile's targets when not given. */
+  sink?: JobSink;
+}
+
 /** Operations the publishers can call. Errors are thrown as ScanError. */
 export interface GatewayApi {
   listScanners(): ScannerView[];
   getScanner(id: string): ScannerView | undefined;
   getState(id: string): ScannerStatePayload | undefined;
   /**
-   * Validates and queues a scan; resolves with the queued job event, rejects with ScanError when refused.
-   * A scanner whose state is not known yet is waited for (bounded), so the answer may come seconds later.
+   * Queues a scan (the command already parsed at its edge); resolves with the queued job event, rejects with
+   * ScanError when refused. A scanner whose state is not known yet is waited for (bounded), so the answer may come seconds later.
    */
-  submitScan(scannerId: string, command: unknown, trigger: ScanTrigger): Promise<JobEvent>;
+  submitScan(scannerId: string, command: ScanCommand, trigger: ScanTrigger, options?: SubmitOptions): Promise<JobEvent>;
   /** Cancels the running (or a queued) job; returns false when there was nothing to cancel. */
   cancelJob(scannerId: string, jobId?: string): boolean;
   discoverNow(): Promise<void>;

@@ -35,7 +35,10 @@ export interface StoredFile {
   pages: number;
 }
 
-/** How one storage target took a job's documents. */
+/**
+ * How one storage target took a job's documents (or one document): the one delivery result,
+ * from the delivery queue through the job storage to the published job event.
+ */
 export interface TargetDeliveryResult {
   target: string;
   /** delivered: arrived; spooled: kept on disk and retried until it arrives; failed: needs the operator. */
@@ -44,6 +47,11 @@ export interface TargetDeliveryResult {
   /** Outbox ids of documents kept for a retry or for the operator (bridge request `delivery/drop`). */
   outbox?: string[];
   next_attempt_at?: string;
+}
+
+/** A delivery result with the files that target stored; the job event lists those under `stored`, not per target. */
+export interface TargetDelivery extends TargetDeliveryResult {
+  stored: StoredFile[];
 }
 
 /** What storing a job produced. */

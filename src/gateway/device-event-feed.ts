@@ -7,7 +7,6 @@
 import type { DeviceEvent } from '../core/device-events.js';
 import type { Logger } from '../core/logger.js';
 import type { ScannerDriver } from '../core/scanner.js';
-import type { ScannerEntry } from './scanner-entry.js';
 
 /** A subscription that ended by itself (driver error, closed driver) is tried again after this. */
 export const RESUBSCRIBE_DELAY_MS = 5_000;
@@ -17,10 +16,20 @@ export interface DeviceEventFeedDeps {
   logger: Logger;
   /** How often a device that can only be polled for events (SANE sensors) is read. */
   pollIntervalMs: number;
-  /** The live entry of a scanner id, if any. */
-  entry: (scannerId: string) => ScannerEntry | undefined;
+  /** What the feed needs to know of a scanner id now, if the gateway knows it. */
+  scanner: (scannerId: string) => FeedScanner | undefined;
+  /** True while a job runs on the scanner: the device is the job's then. */
+  busy: (scannerId: string) => boolean;
   /** An event the device pushed while subscribed. */
-  onEvent: (entry: ScannerEntry, event: DeviceEvent) => void;
+  onEvent: (scannerId: string, event: DeviceEvent) => void;
+}
+
+/** A scanner as the feed sees it. */
+export interface FeedScanner {
+  readonly online: boolean;
+  /** Shutdown has released it: nothing is opened on it any more. */
+  readonly released: boolean;
+  readonly driver: ScannerDriver;
 }
 
 interface Subscription {
@@ -31,8 +40,8 @@ interface Subscription {
 /** Opens and closes each scanner's device event subscription as its state changes. */
 export class DeviceEventFeed {
   private readonly watchers = new Map<string, number>();
-  private readonly subscriptions = new Map<ScannerEntry, Subscription>();
-  private readonly retries = new Map<ScannerEntry, NodeJS.Timeout>();
+  private readonly subscriptions = new Map<string, Subscription>();
+  private readonly retries = new Map<string, NodeJS.Timeout>();
   private halted = false;
 
   constructor(private readonly deps: DeviceEventFeedDeps) {}
@@ -40,7 +49,7 @@ export class DeviceEventFeed {
   /** Someone listens to a scanner's device events (known now or later) until the returned function is called. */
   watch(scannerId: string): () => void {
     this.watchers.set(scannerId, (this.watchers.get(scannerId) ?? 0) + 1);
-    this.updateId(scannerId);
+    this.update(scannerId);
     let done = false;
     return () => {
       if (done) return;
@@ -48,16 +57,17 @@ export class DeviceEventFeed {
       const left = (this.watchers.get(scannerId) ?? 1) - 1;
       if (left > 0) this.watchers.set(scannerId, left);
       else this.watchers.delete(scannerId);
-      this.updateId(scannerId);
+      this.update(scannerId);
     };
   }
 
-  /** Opens or closes the entry's subscription to match its state; call after any change of it. */
-  update(entry: ScannerEntry): void {
-    const current = this.subscriptions.get(entry);
-    const wanted = this.wants(entry);
-    if (current && (!wanted || current.driver !== entry.driver)) this.close(entry, current);
-    if (wanted && !this.subscriptions.has(entry) && !this.retries.has(entry)) this.open(entry);
+  /** Opens or closes the scanner's subscription to match its state; call after any change of it (also its removal). */
+  update(scannerId: string): void {
+    const scanner = this.deps.scanner(scannerId);
+    const current = this.subscriptions.get(scannerId);
+    const wanted = scanner !== undefined && this.wants(scannerId, scanner);
+    if (current && (!wanted || current.driver !== scanner?.driver)) this.close(scannerId, current);
+    if (wanted && !this.subscriptions.has(scannerId) && !this.retries.has(scannerId)) this.open(scannerId, scanner.driver);
   }
 
   /** Closes every subscription and opens none from now on (shutdown). */
@@ -65,50 +75,44 @@ export class DeviceEventFeed {
     this.halted = true;
     for (const timer of this.retries.values()) clearTimeout(timer);
     this.retries.clear();
-    for (const [entry, subscription] of [...this.subscriptions]) this.close(entry, subscription);
+    for (const [id, subscription] of [...this.subscriptions]) this.close(id, subscription);
   }
 
-  private wants(entry: ScannerEntry): boolean {
-    const listened = (this.watchers.get(entry.id) ?? 0) > 0;
-    return !this.halted && listened && !entry.removed && !entry.released && entry.online && entry.queue.running === undefined && entry.driver.events !== undefined;
+  private wants(scannerId: string, scanner: FeedScanner): boolean {
+    const listened = (this.watchers.get(scannerId) ?? 0) > 0;
+    return !this.halted && listened && !scanner.released && scanner.online && !this.deps.busy(scannerId) && scanner.driver.events !== undefined;
   }
 
-  private updateId(scannerId: string): void {
-    const entry = this.deps.entry(scannerId);
-    if (entry) this.update(entry);
-  }
-
-  private close(entry: ScannerEntry, subscription: Subscription): void {
+  private close(scannerId: string, subscription: Subscription): void {
     subscription.abort.abort();
-    this.subscriptions.delete(entry);
+    this.subscriptions.delete(scannerId);
   }
 
-  private open(entry: ScannerEntry): void {
-    const { driver } = entry;
+  private open(scannerId: string, driver: ScannerDriver): void {
     const subscription: Subscription = { driver, abort: new AbortController() };
-    this.subscriptions.set(entry, subscription);
-    void this.consume(entry, subscription);
+    this.subscriptions.set(scannerId, subscription);
+    void this.consume(scannerId, subscription);
   }
 
-  private async consume(entry: ScannerEntry, subscription: Subscription): Promise<void> {
+  private async consume(scannerId: string, subscription: Subscription): Promise<void> {
     const { signal } = subscription.abort;
     try {
       const events = subscription.driver.events?.(signal, { pollIntervalMs: this.deps.pollIntervalMs });
       for await (const event of events ?? []) {
         if (signal.aborted) break;
-        this.deps.onEvent(entry, event);
+        this.deps.onEvent(scannerId, event);
       }
     } catch (error) {
-      if (!signal.aborted) this.deps.logger.debug({ err: error, scanner: entry.id }, 'device events ended with an error');
+      if (!signal.aborted) this.deps.logger.debug({ err: error, scanner: scannerId }, 'device events ended with an error');
     }
-    if (signal.aborted || this.subscriptions.get(entry) !== subscription) return;
+    if (signal.aborted || this.subscriptions.get(scannerId) !== subscription) return;
     // Ended by itself while still wanted: try again later, not in a tight loop.
-    this.subscriptions.delete(entry);
+    this.subscriptions.delete(scannerId);
     this.retries.set(
-      entry,
+      scannerId,
       setTimeout(() => {
-        this.retries.delete(entry);
-        this.update(entry);
+        this.retries.delete(scannerId);
+        this.update(scannerId);
       }, RESUBSCRIBE_DELAY_MS).unref(),
     );
   }

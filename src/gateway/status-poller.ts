@@ -42,7 +42,7 @@ export class StatusPoller {
     this.schedule(entry, SOON_MS);
   }
 
-  /** Cancels a scanner's scheduled poll; a removed entry (the gateway marks it) is never scheduled again. */
+  /** Cancels a scanner's scheduled poll; a removed entry (the directory marks it) is never scheduled again. */
   stop(entry: ScannerEntry): void {
     clearTimeout(entry.pollTimer);
     entry.pollTimer = undefined;

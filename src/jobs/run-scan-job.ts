@@ -1,11 +1,12 @@
 /**
- * Runs one job: pages from the driver stream into storage as they arrive, then the
- * document is assembled and delivered. Owns the job's states; protocols only yield pages.
+ * Runs one job: pages from the driver stream into the job's sink (storage, by default) as they
+ * arrive, then the sink makes its result (documents assembled and delivered). Owns the job's states; protocols only yield pages.
  */
 import { PartlyStoredError, ScanError, type ErrorCode } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { ScannedPage, ScannerDriver } from '../core/scanner.js';
-import type { JobStorageResult, StoredFile } from '../core/job.js';
+import type { StoredFile } from '../core/job.js';
+import type { JobSink, JobSinkSession } from '../core/job-sink.js';
 import { DEFAULT_JOB_BOUNDS, PageDeadline, tooManyBytes, tooManyPages, type JobBounds } from './job-bounds.js';
 import type { ScanJob } from './scan-job.js';
 
@@ -14,17 +15,11 @@ export const PROGRESS_INTERVAL_MS = 500;
 /** A job running longer than this is cancelled; big ADF batches at high dpi take many minutes. */
 export const MAX_JOB_DURATION_MS = 60 * 60 * 1000;
 
-/** Storage as the runner sees it (implemented in src/storage). */
-export interface JobStorageSessionLike {
-  addPage(page: ScannedPage, onProgress?: (bytes: number) => void): Promise<unknown>;
-  finish(): Promise<JobStorageResult>;
-  abort(): Promise<void>;
-}
-
 /** What the runner needs for one job. */
 export interface RunScanJobDeps {
   driver: ScannerDriver;
-  openStorage: (job: ScanJob) => JobStorageSessionLike;
+  /** Where the job's pages go (storage unless the submitter chose another sink). */
+  sink: JobSink;
   logger: Logger;
   progressIntervalMs?: number;
   maxDurationMs?: number;
@@ -32,7 +27,7 @@ export interface RunScanJobDeps {
   bounds?: Partial<JobBounds>;
   /** Store the complete pages of a batch the device broke off (`scan.keep_partial`, default true). */
   keepPartial?: boolean;
-  /** Called after the job is done, with the storage session still holding its pages (for previews). */
+  /** Called after the job is done, with the sink session still holding its pages (for previews). */
   onDone?: (job: ScanJob, stored: StoredFile[]) => void;
 }
 
@@ -46,11 +41,11 @@ export async function runScanJob(job: ScanJob, deps: RunScanJobDeps): Promise<vo
     deps.maxDurationMs ?? MAX_JOB_DURATION_MS,
   );
   timeout.unref();
-  let storage: JobStorageSessionLike | undefined;
+  let session: JobSinkSession | undefined;
   const tally = { pages: 0, bytesTotal: 0, lastEmit: 0 };
   try {
     job.transition('scanning');
-    storage = deps.openStorage(job);
+    session = deps.sink.open(job);
     for await (const page of deps.driver.scan(job.settings, job.signal)) {
       if (tally.pages >= bounds.maxPages) {
         // Breaking out ends the driver's job: eSCL DELETEs it, SANE CANCELs it.
@@ -58,7 +53,7 @@ export async function runScanJob(job: ScanJob, deps: RunScanJobDeps): Promise<vo
         page.data.destroy();
         break;
       }
-      const pageBytes = await receivePage(job, page, storage, bounds, tally, deps.progressIntervalMs ?? PROGRESS_INTERVAL_MS);
+      const pageBytes = await receivePage(job, page, session, bounds, tally, deps.progressIntervalMs ?? PROGRESS_INTERVAL_MS);
       tally.pages += 1;
       job.progress({ pages: tally.pages, bytes_received: pageBytes, bytes_total: tally.bytesTotal });
       log.debug({ page: page.index, bytes: pageBytes }, 'page received');
@@ -66,7 +61,7 @@ export async function runScanJob(job: ScanJob, deps: RunScanJobDeps): Promise<vo
     throwIfAborted(job.signal);
     if (tally.pages === 0) throw new ScanError('DeviceError', 'the scanner delivered no pages');
     job.transition('storing', { pages: tally.pages });
-    const result = await storage.finish();
+    const result = await session.finish();
     const stored = result.stored;
     job.complete(result);
     deps.onDone?.(job, stored);
@@ -74,9 +69,9 @@ export async function runScanJob(job: ScanJob, deps: RunScanJobDeps): Promise<vo
   } catch (error) {
     const reason = job.signal.aborted ? job.signal.reason : error;
     const failure = reason instanceof ScanError ? reason : error;
-    const keep = (deps.keepPartial ?? true) && storage !== undefined && tally.pages > 0 && keepsCompletePages(failure);
-    if (keep && storage && (await storePartial(job, storage, failure, tally.pages, log))) return;
-    await storage?.abort().catch((e: unknown) => log.warn({ err: e }, 'could not clean up spooled pages'));
+    const keep = (deps.keepPartial ?? true) && session !== undefined && tally.pages > 0 && keepsCompletePages(failure);
+    if (keep && session && (await storePartial(job, session, failure, tally.pages, log))) return;
+    await session?.abort().catch((e: unknown) => log.warn({ err: e }, 'could not clean up spooled pages'));
     job.fail(failure);
     log.warn({ state: job.state, error: job.event.error }, 'job ended without files');
   } finally {
@@ -92,17 +87,17 @@ interface JobTally {
 }
 
 /**
- * Streams one page into storage under the page deadline and the job's byte bound; either
+ * Streams one page into the sink under the page deadline and the job's byte bound; either
  * bound, or a cancel, aborts the job and ends the page stream at once. Resolves with the page's bytes.
  */
-async function receivePage(job: ScanJob, page: ScannedPage, storage: JobStorageSessionLike, bounds: JobBounds, tally: JobTally, interval: number): Promise<number> {
+async function receivePage(job: ScanJob, page: ScannedPage, session: JobSinkSession, bounds: JobBounds, tally: JobTally, interval: number): Promise<number> {
   throwIfAborted(job.signal);
   let pageBytes = 0;
   const deadline = new PageDeadline(bounds, page.index, () => page.bytesReceived?.() ?? pageBytes, (error) => job.controller.abort(error));
   const endStream = () => page.data.destroy(job.signal.reason instanceof Error ? job.signal.reason : undefined);
   job.signal.addEventListener('abort', endStream, { once: true });
   try {
-    await storage.addPage(page, (bytes) => {
+    await session.addPage(page, (bytes) => {
       tally.bytesTotal += bytes - pageBytes;
       pageBytes = bytes;
       if (tally.bytesTotal > bounds.maxJobBytes) job.controller.abort(tooManyBytes(bounds));
@@ -132,10 +127,10 @@ function keepsCompletePages(failure: unknown): boolean {
 }
 
 /** Stores the complete pages of a failed job; false when even that failed (then nothing is kept). */
-async function storePartial(job: ScanJob, storage: JobStorageSessionLike, failure: unknown, pages: number, log: Logger): Promise<boolean> {
+async function storePartial(job: ScanJob, session: JobSinkSession, failure: unknown, pages: number, log: Logger): Promise<boolean> {
   try {
     job.transition('storing', { pages });
-    const result = await storage.finish();
+    const result = await session.finish();
     job.failPartial(failure, result);
     log.warn({ pages, files: result.stored.map((f) => f.path), error: job.event.error }, 'job failed; its complete pages are stored');
     return true;

@@ -3,6 +3,7 @@
  * bridge and scanner topics republished on every connect, gateway events forwarded,
  * scan/cancel commands and bridge requests routed to the GatewayApi.
  */
+import type { ScanCommand } from '../core/commands.js';
 import type { ButtonPress, GatewayApi, ScannerStatePayload, ScannerView } from '../core/gateway-api.js';
 import type { JobEvent } from '../core/job.js';
 import type { Logger } from '../core/logger.js';
@@ -20,6 +21,7 @@ import {
   type BridgeEventType,
 } from './payloads.js';
 import { handleBridgeRequest } from './requests.js';
+import { parseScanPayload, scanCommandFor } from './scan-command.js';
 import { createTopics, type Topics } from './topics.js';
 
 /** The `bridge/state` payloads (zigbee2mqtt's non-legacy form). */
@@ -191,12 +193,20 @@ class Bridge implements MqttBridge {
       this.log.info({ scanner: scannerId, cancelled }, 'cancel command');
       return;
     }
-    // The gateway parses and validates the raw payload and publishes job events itself; a refusal may come later.
-    this.deps.gateway.submitScan(scannerId, payload, 'command').catch((error: unknown) => {
+    const refuse = (error: unknown) => {
       const event = refusedJobEvent(scannerId, payload, error);
       this.log.info({ scanner: scannerId, error: event.error }, 'scan command refused');
       return this.send(this.topics.job(scannerId), event);
-    });
+    };
+    let scan: ScanCommand;
+    try {
+      scan = scanCommandFor(this.deps.gateway, scannerId, () => parseScanPayload(payload));
+    } catch (error) {
+      void refuse(error);
+      return;
+    }
+    // The gateway publishes job events itself; a refusal (offline, busy) may come seconds later.
+    this.deps.gateway.submitScan(scannerId, scan, 'command').catch(refuse);
   };
 
   private readonly onRequest = async (topic: string, payload: Buffer): Promise<void> => {

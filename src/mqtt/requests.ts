@@ -1,8 +1,9 @@
 /** `bridge/request/<action>` handlers: each turns a parsed request into response data or throws ScanError. */
+import { parseHistoryQuery, parseScanCommand, requiredString, SCAN_COMMAND_FIELDS } from '../core/commands.js';
 import { ScanError } from '../core/errors.js';
 import type { GatewayApi } from '../core/gateway-api.js';
-import { SCAN_COMMAND_FIELDS } from '../core/validate.js';
 import { deviceListEntry, deviceListPayload } from './payloads.js';
+import { scanCommandFor } from './scan-command.js';
 
 /** What a request handler may use. */
 export interface RequestContext {
@@ -59,9 +60,9 @@ export async function handleBridgeRequest(name: string, request: Record<string, 
  */
 function requestScan(request: Record<string, unknown>, { gateway }: RequestContext): Promise<object> {
   const { scanner, ...rest } = request;
-  if (scanner !== undefined) return gateway.submitScan(requiredString(scanner, 'scanner'), rest, 'bridge');
   const { id, ...settings } = rest;
-  return gateway.submitScan(requiredString(id, 'scanner'), settings, 'bridge');
+  const [scannerId, fields] = scanner !== undefined ? [requiredString(scanner, 'scanner'), rest] : [requiredString(id, 'scanner'), settings];
+  return gateway.submitScan(scannerId, scanCommandFor(gateway, scannerId, () => parseScanCommand(fields)), 'bridge');
 }
 
 function requestRemove(request: Record<string, unknown>, { gateway }: RequestContext): object {
@@ -86,11 +87,7 @@ async function requestClearHomeAssistant(_request: Record<string, unknown>, { cl
 
 /** `{scanner?, limit?}`: finished jobs, newest first. */
 function requestHistory(request: Record<string, unknown>, { gateway }: RequestContext): object {
-  const { scanner, limit } = request;
-  if (scanner !== undefined) requiredString(scanner, 'scanner');
-  if (limit !== undefined && (typeof limit !== 'number' || !Number.isInteger(limit) || limit < 1)) throw new ScanError('InvalidRequest', '"limit" must be a whole number of 1 or more');
-  const query = { ...(scanner !== undefined ? { scanner: scanner as string } : {}), ...(limit !== undefined ? { limit: limit as number } : {}) };
-  return { jobs: gateway.history(query) };
+  return { jobs: gateway.history(parseHistoryQuery(request)) };
 }
 
 /** `{id}`: forgets a delivery waiting for a remote target. */
@@ -104,9 +101,4 @@ async function requestDropDelivery(request: Record<string, unknown>, { gateway }
 async function requestRetryDelivery(request: Record<string, unknown>, { gateway }: RequestContext): Promise<object> {
   const id = request['id'] === undefined ? undefined : requiredString(request['id'], 'id');
   return { retried: await gateway.retryDeliveries(id) };
-}
-
-function requiredString(value: unknown, field: string): string {
-  if (typeof value !== 'string' || value.length === 0) throw new ScanError('InvalidRequest', `"${field}" must be a non-empty string`);
-  return value;
 }

@@ -2,22 +2,22 @@
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PartlyStoredError, ScanError } from '../core/errors.js';
-import type { StoredFile } from '../core/job.js';
+import type { StoredFile, TargetDelivery } from '../core/job.js';
 import type { Logger } from '../core/logger.js';
 import type { ScannedPage } from '../core/scanner.js';
 import type { ScanSettings } from '../core/settings.js';
-import type { DeliveryOutcome, DeliveryQueue } from './delivery/delivery-queue.js';
+import type { DeliveryQueue } from './delivery/delivery-queue.js';
 import { buildJobDocuments } from './documents/build-documents.js';
 import type { DocumentOptions } from './document-options.js';
 import { checkFreeSpace, DEFAULT_MIN_FREE_MB } from './free-space.js';
 import { spoolPage } from './spool-page.js';
 import type { SpooledPage } from './spooled-page.js';
 import { storageFailure } from './storage-errors.js';
-import { summarizeTarget, toJobStorageResult, type FinishResult, type TargetDelivery } from './storage-result.js';
+import { publishedDelivery, summarizeTarget, type FinishResult } from './storage-result.js';
 import type { DeliveryContext, OutputDocument, StorageTarget } from './target.js';
 
 export type { SpooledPage } from './spooled-page.js';
-export type { FinishResult, TargetDelivery } from './storage-result.js';
+export type { FinishResult } from './storage-result.js';
 
 /** Largest single page accepted by default: far above a 1200 dpi A3 colour JPEG, low enough to stop a runaway stream. */
 export const DEFAULT_MAX_PAGE_BYTES = 2 * 1024 ** 3;
@@ -141,15 +141,16 @@ class JobStorageSession implements StorageSession {
       });
       const deliveries = queue === undefined ? await this.deliverAll(built.documents, targets) : await this.deliverQueued(built.documents, targets, queue);
       const result: FinishResult = {
-        stored: deliveries.flatMap((d) => d.files),
-        targets: deliveries,
-        removedBlankPages: built.removedBlankPages,
+        stored: deliveries.flatMap((d) => d.stored),
+        targets: deliveries.map(publishedDelivery),
+        removed_blank_pages: built.removedBlankPages,
         pages: built.documents.reduce((n, d) => n + d.pages, 0),
       };
       const failed = deliveries.filter((d) => d.status === 'failed');
       if (failed.length > 0) {
         const detail = failed.map((d) => `${d.target}: ${d.error ?? 'failed'}${d.outbox?.length ? ` (kept in the outbox as ${d.outbox.join(', ')})` : ''}`).join('; ');
-        throw new PartlyStoredError(`delivery failed: ${detail}`, toJobStorageResult(result));
+        const { pages: _pages, ...published } = result;
+        throw new PartlyStoredError(`delivery failed: ${detail}`, published);
       }
       return result;
     } finally {
@@ -170,7 +171,7 @@ class JobStorageSession implements StorageSession {
       const files: StoredFile[] = [];
       try {
         for (const doc of docs) files.push(...(await target.deliver(doc, ctx)));
-        deliveries.push({ target: target.name, status: 'delivered', files });
+        deliveries.push({ target: target.name, status: 'delivered', stored: files });
       } catch (error) {
         this.logger.error({ target: target.name, err: error }, 'storage target failed');
         firstError ??= error;
@@ -188,12 +189,12 @@ class JobStorageSession implements StorageSession {
     const ctx = this.context();
     const deliveries: TargetDelivery[] = [];
     for (const target of targets) {
-      const outcomes: DeliveryOutcome[] = [];
+      const outcomes: TargetDelivery[] = [];
       for (const doc of docs) {
         // Rejects only when even the outbox cannot take the document (its own disk failed).
-        const outcome = await queue.submit(doc, target, ctx).catch((error: unknown): DeliveryOutcome => {
+        const outcome = await queue.submit(doc, target, ctx).catch((error: unknown): TargetDelivery => {
           this.logger.error({ target: target.name, err: error }, 'document neither delivered nor kept in the outbox');
-          return { target: target.name, status: 'failed', error: storageFailure(error, `page ${doc.firstPage} for ${target.name}`).message };
+          return { target: target.name, status: 'failed', error: storageFailure(error, `page ${doc.firstPage} for ${target.name}`).message, stored: [] };
         });
         outcomes.push(outcome);
       }

@@ -56,9 +56,11 @@ export async function createRunnerHarness(): Promise<RunnerHarness> {
         driver,
         logger: quietLogger,
         ...options,
-        openStorage: (j) => {
-          const session = storage.begin({ jobId: j.id, scannerId: j.scannerId, scannerName: j.scannerName, settings: j.settings, createdAt: j.createdAt });
-          return { addPage: (page, onProgress) => session.addPage(page, onProgress), finish: async () => ({ stored: await session.finish([folder]) }), abort: () => session.abort() };
+        sink: {
+          open: (j) => {
+            const session = storage.begin({ jobId: j.id, scannerId: j.scannerId, scannerName: j.scannerName, settings: j.settings, createdAt: j.createdAt });
+            return { addPage: (page, onProgress) => session.addPage(page, onProgress), finish: async () => ({ stored: await session.finish([folder]) }), abort: () => session.abort() };
+          },
         },
       });
       return { event: job.event, events, stored: await filesUnder(storageFolder), spooled: await filesUnder(spoolFolder) };

@@ -174,7 +174,7 @@ describe('MQTT bridge gateway events', () => {
 });
 
 describe('MQTT bridge commands', () => {
-  it('a scan command reaches submitScan with the raw payload and trigger "command"', async () => {
+  it('a scan command reaches submitScan parsed into a typed command, with trigger "command"', async () => {
     const { probe, gateway } = await rig();
     const jobs = await probe.collect(`${BASE}/office/job`);
     await probe.publish(`${BASE}/office/scan`, JSON.stringify({ resolution: 150, id: 'mine' }));
@@ -182,7 +182,7 @@ describe('MQTT bridge commands', () => {
     expect(queued.json()).toMatchObject({ id: 'mine', state: 'queued', scanner: 'office', trigger: 'command' });
     expect(gateway.submits).toHaveLength(1);
     expect(gateway.submits[0]?.trigger).toBe('command');
-    expect(String(gateway.submits[0]?.command)).toBe('{"resolution":150,"id":"mine"}');
+    expect(gateway.submits[0]?.command).toEqual({ resolution: 150, id: 'mine' });
   });
 
   const refusals: [string, string, string | Buffer, string, string | undefined][] = [

@@ -10,7 +10,8 @@ import type {
   ScannerView,
 } from '../../src/core/gateway-api.js';
 import type { JobEvent } from '../../src/core/job.js';
-import { parseScanRequest, resolveScanSettings } from '../../src/core/validate.js';
+import { parseScanCommand } from '../../src/core/commands.js';
+import { resolveScanSettings } from '../../src/core/validate.js';
 import { checkScannerName } from '../../src/core/scanner-name.js';
 
 /** A scanner view with sensible test defaults. */
@@ -68,7 +69,7 @@ export class FakeGateway extends FakeGatewayBase implements GatewayApi {
     const view = this.scanners.get(scannerId);
     if (!view) throw new ScanError('NotFound', `no scanner with id ${scannerId}`);
     if (!view.online) throw new ScanError('DeviceOffline', `${scannerId} is offline`);
-    const request = parseScanRequest(command);
+    const request = parseScanCommand(command);
     if (!view.capabilities) throw new ScanError('DeviceOffline', `${scannerId} has no capabilities yet`);
     const settings = resolveScanSettings(request, view.capabilities);
     const event: JobEvent = {

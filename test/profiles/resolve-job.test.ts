@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { ScannerCapabilities, SourceCapabilities } from '../../src/core/capabilities.js';
 import { ScanError } from '../../src/core/errors.js';
-import { parseScanRequest } from '../../src/core/validate.js';
+import { parseScanCommand as parseScanRequest } from '../../src/core/commands.js';
 import { parseScannerCapabilities } from '../../src/protocols/escl/capabilities.js';
 import { adaptToScanner, fitRegion, nearestResolution } from '../../src/profiles/adapt.js';
 import { parseProfilesConfig, type ScanProfile } from '../../src/profiles/profile.js';

@@ -184,7 +184,7 @@ describe('job storage with the delivery queue', () => {
       [local.name, 'delivered'],
       ['remote', 'spooled'],
     ]);
-    expect(result.targets[1]).toMatchObject({ error: expect.stringContaining('ECONNREFUSED'), outbox: [expect.any(String)], nextAttemptAt: expect.any(String) });
+    expect(result.targets[1]).toMatchObject({ error: expect.stringContaining('ECONNREFUSED'), outbox: [expect.any(String)], next_attempt_at: expect.any(String) });
     expect(result.stored).toHaveLength(1);
     expect(queue.list()).toHaveLength(1);
     await queue.stop();

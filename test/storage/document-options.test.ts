@@ -128,7 +128,7 @@ describe('blank page removal', () => {
   it('drops blank pages from the PDF, keeps the page with one line of text, and reports what it dropped', async () => {
     const pages = [await page({ ink: textLine, jitter: 10 }), await page({ jitter: 10, specks: 300 }), await page({ ink: textLine, seed: 3 }), await page({ paper: 225, jitter: 6 })];
     const { result } = await storeJob(pages, settingsFor('pdf', { resolution: DPI }), { blankPages: { threshold: 0.0005 } });
-    expect(result.removedBlankPages).toEqual([2, 4]);
+    expect(result.removed_blank_pages).toEqual([2, 4]);
     expect(result.pages).toBe(2);
     const pdf = await PDFDocument.load(await readFile(result.stored[0]!.path));
     expect(pdf.getPageCount()).toBe(2);

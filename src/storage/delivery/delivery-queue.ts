@@ -6,18 +6,12 @@
  */
 import { randomBytes } from 'node:crypto';
 import { ScanError } from '../../core/errors.js';
-import type { StoredFile } from '../../core/job.js';
+import type { StoredFile, TargetDelivery } from '../../core/job.js';
 import type { Logger } from '../../core/logger.js';
 import type { DeliveryContext, OutputDocument, StorageTarget } from '../target.js';
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js';
 import { isRetryable } from './delivery-error.js';
 import { Outbox, type OutboxRecord } from './outbox.js';
-
-/** Outcome of one document for one target, as a job event shows it. */
-export type DeliveryOutcome =
-  | { target: string; status: 'delivered'; stored: StoredFile[] }
-  | { target: string; status: 'spooled'; id: string; error: string; nextAttemptAt: string }
-  | { target: string; status: 'failed'; id?: string; error: string };
 
 /** A delivery waiting in the outbox, as `list()` shows it. */
 export interface PendingDelivery {
@@ -118,7 +112,7 @@ export class DeliveryQueue {
    * Delivers `doc` to `target` now; on failure keeps a copy in the outbox (retried when retryable,
    * kept as failed otherwise). Rejects only when even the outbox cannot take the document.
    */
-  async submit(doc: OutputDocument, target: StorageTarget, ctx: DeliveryContext): Promise<DeliveryOutcome> {
+  async submit(doc: OutputDocument, target: StorageTarget, ctx: DeliveryContext): Promise<TargetDelivery> {
     let error: unknown;
     try {
       return { target: target.name, status: 'delivered', stored: await target.deliver(doc, ctx) };
@@ -142,9 +136,9 @@ export class DeliveryQueue {
     );
     this.records.set(record.id, record);
     this.logger.warn({ id: record.id, target: target.name, job: ctx.jobId, retryable, err: error }, retryable ? 'delivery spooled for retry' : 'delivery failed; kept in the outbox');
-    if (!retryable) return { target: target.name, status: 'failed', id: record.id, error: messageOf(error) };
+    if (!retryable) return { target: target.name, status: 'failed', error: messageOf(error), outbox: [record.id], stored: [] };
     if (this.started) this.schedule(record);
-    return { target: target.name, status: 'spooled', id: record.id, error: messageOf(error), nextAttemptAt: record.nextAttemptAt ?? now.toISOString() };
+    return { target: target.name, status: 'spooled', error: messageOf(error), outbox: [record.id], next_attempt_at: record.nextAttemptAt ?? now.toISOString(), stored: [] };
   }
 
   /** Deliveries in the outbox, oldest first. */
