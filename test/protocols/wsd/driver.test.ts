@@ -163,6 +163,36 @@ describe('WSD driver against the simulator', () => {
     expect([...sim.jobs.values()][0]?.cancelled).toBe(true);
   });
 
+  it('a batch ended with JobIdNotFound (Ricoh) keeps its pages', async () => {
+    const { sim, driver } = await setup({ adfSheets: 2 });
+    sim.endOfBatchFault = 'ClientErrorJobIdNotFound';
+    expect(await collect(driver.scan(adf, new AbortController().signal))).toHaveLength(2);
+  });
+
+  it('a RetrieveImage answer that is not MTOM is a clear ProtocolError, and the job is cancelled', async () => {
+    const { sim, driver } = await setup();
+    sim.bareImageResponse = true;
+    const error = await rejection(collect(driver.scan(platen, new AbortController().signal)));
+    expect(error.code).toBe('ProtocolError');
+    expect(error.message).toMatch(/expected a multipart\/related \(MTOM\) answer, got "image\/jpeg"/);
+    expect(sim.actions().at(-1)).toBe('CancelJob');
+  });
+
+  it('requests are minimal SOAP 1.2: only the namespaces they use, WS-Addressing header, 2006/08 scan namespace', async () => {
+    const { sim, driver } = await setup();
+    await collect(driver.scan(platen, new AbortController().signal));
+    const create = ticketOf(sim);
+    const declared = [...create.matchAll(/xmlns:(\w+)="([^"]+)"/g)].map((m) => [m[1], m[2]]);
+    expect(declared).toEqual([
+      ['soap', 'http://www.w3.org/2003/05/soap-envelope'],
+      ['wsa', 'http://schemas.xmlsoap.org/ws/2004/08/addressing'],
+      ['wscn', 'http://schemas.microsoft.com/windows/2006/08/wdp/scan'],
+    ]);
+    expect(create).toContain(`<wsa:To>${sim.scanUrl}</wsa:To>`);
+    expect(create).toContain('<wsa:Action>http://schemas.microsoft.com/windows/2006/08/wdp/scan/CreateScanJob</wsa:Action>');
+    expect(create).toContain('<wscn:JobInformation>');
+  });
+
   it('a wrong service URL is a ProtocolError naming the problem', async () => {
     const sim = await WsdSimulator.start();
     cleanups.push(() => sim.close());

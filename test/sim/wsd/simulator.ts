@@ -64,6 +64,10 @@ export class WsdSimulator {
   conditions: { name: string; component: string }[] = [];
   /** Wait before RetrieveImage answers (a slow scan, to cancel during). */
   imageDelayMs = 0;
+  /** The fault that ends a batch: WS-Scan's, or Ricoh Aficio MP 201's JobIdNotFound. */
+  endOfBatchFault = 'ClientErrorNoImagesAvailable';
+  /** Answer RetrieveImage with a bare image instead of MTOM (a broken device). */
+  bareImageResponse = false;
   private nextJobId = 1;
   private port = 0;
 
@@ -74,12 +78,14 @@ export class WsdSimulator {
 
   /** Starts a simulator on 127.0.0.1 and a free port. */
   static async start(options: WsdSimOptions = {}): Promise<WsdSimulator> {
-    let sim: WsdSimulator | undefined;
-    const server = createServer((req, res) => void sim?.handle(req, res).catch((error: unknown) => {
-      if (!res.headersSent) res.writeHead(500).end(String(error));
-      else res.destroy();
-    }));
-    sim = new WsdSimulator(server, options);
+    const server = createServer();
+    const sim = new WsdSimulator(server, options);
+    server.on('request', (req: IncomingMessage, res: ServerResponse) =>
+      void sim.handle(req, res).catch((error: unknown) => {
+        if (!res.headersSent) res.writeHead(500).end(String(error));
+        else res.destroy();
+      }),
+    );
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     sim.port = (server.address() as AddressInfo).port;
     return sim;
@@ -219,13 +225,14 @@ export class WsdSimulator {
     if (!job || job.cancelled || nsText(request, NS.scan, 'JobToken') !== job.token) return this.reply(res, 500, envelope(`${NS.wsa}/fault`, messageId, faultBody('ClientErrorJobIdNotFound', 'no such job')));
     if (job.delivered >= job.images) {
       this.state = 'Idle';
-      return this.reply(res, 500, envelope(`${NS.wsa}/fault`, messageId, faultBody('ClientErrorNoImagesAvailable', 'no more images')));
+      return this.reply(res, 500, envelope(`${NS.wsa}/fault`, messageId, faultBody(this.endOfBatchFault, 'no more images')));
     }
     if (this.imageDelayMs > 0) await delay(this.imageDelayMs);
     if (job.cancelled || res.destroyed) return void res.destroy();
     job.delivered += 1;
     if (job.source !== 'Platen' && job.delivered % (job.source === 'ADFDuplex' ? 2 : 1) === 0) this.adfSheets = Math.max(0, this.adfSheets - 1);
     const image = await renderPage(job, job.delivered);
+    if (this.bareImageResponse) return void res.writeHead(200, { 'content-type': 'image/jpeg' }).end(image);
     const root = envelope(`${NS.scan}/RetrieveImageResponse`, messageId, `<scan:RetrieveImageResponse><scan:ScanData><xop:Include href="cid:image${job.delivered}%40sim"/></scan:ScanData></scan:RetrieveImageResponse>`);
     res.writeHead(200, { 'content-type': `multipart/related; type="application/xop+xml"; boundary="${BOUNDARY}"; start="<root@sim>"; start-info="application/soap+xml"` });
     res.write(`--${BOUNDARY}\r\nContent-Type: application/xop+xml; charset=UTF-8; type="application/soap+xml"\r\nContent-ID: <root@sim>\r\n\r\n${root}\r\n`);
