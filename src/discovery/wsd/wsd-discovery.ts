@@ -40,6 +40,8 @@ export const DEFAULT_PROBE_INTERVAL_MS = 300_000;
 export const DEFAULT_METADATA_TIMEOUT_MS = 10_000;
 /** Message ids remembered to drop the repeats of a datagram. */
 export const SEEN_MESSAGE_IDS = 512;
+/** A Resolve for one address is not sent again within this time (every ProbeMatch copy would ask). */
+export const RESOLVE_HOLDOFF_MS = 5_000;
 /** Devices tracked at most; more is a flood. */
 export const MAX_TRACKED_ENDPOINTS = 1024;
 
@@ -73,6 +75,7 @@ export class WsdDiscovery {
   private report: DiscoveryReport | undefined;
   private readonly tracked = new Map<string, Tracked>();
   private readonly seen: string[] = [];
+  private readonly resolving = new Map<string, number>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly aborts = new AbortController();
   private interval: NodeJS.Timeout | undefined;
@@ -153,6 +156,10 @@ export class WsdDiscovery {
     if (!mayBeScanner(endpoint)) return;
     if (endpoint.xaddrs.length === 0) {
       // No transport address: ask the device for one (its ResolveMatches comes back as a sighting).
+      const now = Date.now();
+      if (now - (this.resolving.get(endpoint.address) ?? -Infinity) < RESOLVE_HOLDOFF_MS) return;
+      if (this.resolving.size >= MAX_TRACKED_ENDPOINTS) this.resolving.clear();
+      this.resolving.set(endpoint.address, now);
       this.multicast(buildResolve(endpoint.address, newDiscoveryMessageId()));
       return;
     }

@@ -113,7 +113,10 @@ describe('WS-Discovery source (loopback unicast)', () => {
     const scanner = await device({}, { omitXAddrsInProbeMatches: true });
     const { seen } = await discovery([scanner.responder]);
     await until(() => seen.found.length === 1, 'the resolved finding');
-    expect(scanner.responder.resolves.length).toBeGreaterThan(0);
+    await settle();
+    // Six ProbeMatches arrive (two probes, three sends each) but one Resolve goes out, with its repeats.
+    expect(scanner.responder.resolves).toHaveLength(1 + PROBE_REPEATS);
+    expect(new Set(scanner.responder.resolves.map((p) => /MessageID>([^<]+)</.exec(p)?.[1])).size).toBe(1);
     expect(seen.found[0]?.endpoints).toEqual([{ url: scanner.sim.scanUrl }]);
   });
 
