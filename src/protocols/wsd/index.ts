@@ -9,3 +9,4 @@ export { identityFrom, uuidFromAddress, type WsdIdentity } from './identity.js';
 export { buildScanTicket, type TicketQuirks } from './scan-ticket.js';
 export { DEFAULT_WSD_TIMING, type WsdTiming } from './timing.js';
 export type { WsdNativeCaps, WsdSourceNative } from './native.js';
+export { candidateServiceUrls, parseWsdUrl, KNOWN_SERVICE_LOCATIONS } from './service-url.js';
