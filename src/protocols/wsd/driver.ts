@@ -1,0 +1,145 @@
+/** The WSD (WS-Scan) implementation of ScannerDriver, and a one-shot metadata probe. */
+import type { ScannerCapabilities } from '../../core/capabilities.js';
+import type { DeviceCredentials } from '../../core/device.js';
+import type { Logger } from '../../core/logger.js';
+import type { ScannedPage, ScannerDriver } from '../../core/scanner.js';
+import type { ScanSettings } from '../../core/settings.js';
+import type { ScannerStatus } from '../../core/status.js';
+import { NO_TRACE, type ProtocolTracer } from '../../core/trace.js';
+import { buildGetScannerElements, capabilitiesFromNative, parseScannerElements, readScannerConfiguration, readScannerDescription, type WsdScannerDescription } from './capabilities.js';
+import { WsdClient } from './client.js';
+import { identityFrom, withIdentity, type WsdIdentity } from './identity.js';
+import { buildTransferGet, parseMetadataResponse, type WsdDeviceMetadata } from './metadata.js';
+import type { WsdNativeCaps } from './native.js';
+import type { PanelJobIdentity } from './scan-ops.js';
+import type { TicketQuirks } from './scan-ticket.js';
+import { runWsdJob } from './scan-job.js';
+import { readScannerStatus, type WsdStatus } from './status.js';
+import { DEFAULT_WSD_TIMING, type WsdTiming } from './timing.js';
+
+/** How to reach and talk to one WSD scanner. */
+export interface WsdDriverOptions {
+  /** The scanner service URL (the Hosted entry with ScannerServiceType), e.g. `http://ip:5358/WSDScanner`. */
+  serviceUrl: string;
+  /**
+   * Where to read device metadata (an XAddr) and the device's endpoint address (`urn:uuid:…`),
+   * for manufacturer, model, serial and UUID. Without it, identity comes from `identity` only.
+   */
+  metadata?: { xaddr: string; endpointAddress: string };
+  /** Identity already known (from discovery); wins over nothing, loses to nothing it lacks. */
+  identity?: WsdIdentity;
+  credentials?: DeviceCredentials;
+  insecureTls?: boolean;
+  quirks?: TicketQuirks;
+  logger: Logger;
+  tracer?: ProtocolTracer;
+  /** Scanner id or host:port, for logs and traces. */
+  deviceLabel: string;
+  timing?: Partial<WsdTiming>;
+}
+
+/** What the driver learnt from GetScannerElements. */
+export interface WsdCapabilities {
+  caps: ScannerCapabilities;
+  native: WsdNativeCaps;
+  description: WsdScannerDescription;
+}
+
+/** The WSD driver: a ScannerDriver plus panel-started jobs (ScanAvailableEvent, for WS-Eventing later). */
+export interface WsdDriver extends ScannerDriver {
+  getWsdCapabilities(signal?: AbortSignal): Promise<WsdCapabilities>;
+  /** Runs a job the device's panel announced, with its ScanIdentifier and the destination's token. */
+  scanFromPanel(settings: ScanSettings, panel: PanelJobIdentity, signal: AbortSignal): AsyncIterable<ScannedPage>;
+}
+
+/** Creates a driver for one WSD scanner; no network traffic happens until a method is called. */
+export function createWsdDriver(options: WsdDriverOptions): WsdDriver {
+  const timing: WsdTiming = { ...DEFAULT_WSD_TIMING, ...options.timing };
+  const logger = options.logger.child({ protocol: 'wsd', device: options.deviceLabel });
+  const client = createClient(options, timing, logger);
+  const { serviceUrl } = options;
+  let cached: Promise<WsdCapabilities> | undefined;
+
+  const readCapabilities = async (signal?: AbortSignal): Promise<WsdCapabilities> => {
+    const request = buildGetScannerElements(serviceUrl, ['ScannerDescription', 'ScannerConfiguration']);
+    const elements = parseScannerElements(await client.call(serviceUrl, request, 'GetScannerElements', signal ? { signal } : {}));
+    const native = readScannerConfiguration(elements.get('ScannerConfiguration'));
+    const description = readScannerDescription(elements.get('ScannerDescription'));
+    let identity: WsdIdentity = { ...options.identity };
+    if (options.metadata) {
+      const metadata = await fetchWsdMetadata(client, options.metadata.xaddr, options.metadata.endpointAddress, signal);
+      identity = { ...identity, ...identityFrom(metadata, options.metadata.endpointAddress) };
+    }
+    return { caps: withIdentity(capabilitiesFromNative(native), identity), native, description };
+  };
+  const getWsdCapabilities = (signal?: AbortSignal): Promise<WsdCapabilities> => {
+    if (!cached) {
+      const pending = readCapabilities(signal);
+      cached = pending;
+      // A failed read is not cached: the next call tries the device again.
+      pending.catch(() => {
+        if (cached === pending) cached = undefined;
+      });
+    }
+    return cached;
+  };
+  const readStatus = async (signal?: AbortSignal): Promise<WsdStatus> => {
+    const request = buildGetScannerElements(serviceUrl, ['ScannerStatus']);
+    const elements = parseScannerElements(await client.call(serviceUrl, request, 'GetScannerElements', signal ? { signal } : {}));
+    return readScannerStatus(elements.get('ScannerStatus'));
+  };
+  const jobDeps = { client, serviceUrl, timing, logger, quirks: options.quirks ?? {}, readStatus };
+  const run = (settings: ScanSettings, signal: AbortSignal, panel?: PanelJobIdentity): AsyncIterable<ScannedPage> =>
+    (async function* () {
+      const { native } = await getWsdCapabilities(signal);
+      yield* runWsdJob(jobDeps, settings, native, signal, panel);
+    })();
+
+  return {
+    protocol: 'wsd',
+    getWsdCapabilities,
+    async getCapabilities(signal?: AbortSignal): Promise<ScannerCapabilities> {
+      return (await getWsdCapabilities(signal)).caps;
+    },
+    async getStatus(signal?: AbortSignal): Promise<ScannerStatus> {
+      return (await readStatus(signal)).status;
+    },
+    scan: (settings, signal) => run(settings, signal),
+    scanFromPanel: (settings, panel, signal) => run(settings, signal, panel),
+    close: () => client.close(),
+  };
+}
+
+/** Reads a device's metadata with WS-Transfer Get (sent to an XAddr, `wsa:To` = its endpoint address). */
+export async function fetchWsdMetadata(client: WsdClient, xaddr: string, endpointAddress: string, signal?: AbortSignal): Promise<WsdDeviceMetadata> {
+  return parseMetadataResponse(await client.call(xaddr, buildTransferGet(endpointAddress), 'Transfer Get', signal ? { signal } : {}));
+}
+
+/** Reads one device's metadata (for discovery and hand-listed devices) and releases the connection. */
+export async function probeWsdMetadata(
+  xaddr: string,
+  endpointAddress: string,
+  opts: { logger: Logger; deviceLabel: string; credentials?: DeviceCredentials; tracer?: ProtocolTracer; timing?: Partial<WsdTiming> },
+  signal?: AbortSignal,
+): Promise<WsdDeviceMetadata> {
+  const timing: WsdTiming = { ...DEFAULT_WSD_TIMING, ...opts.timing };
+  const client = createClient({ ...opts, serviceUrl: xaddr }, timing, opts.logger.child({ protocol: 'wsd', device: opts.deviceLabel }));
+  try {
+    return await fetchWsdMetadata(client, xaddr, endpointAddress, signal);
+  } finally {
+    await client.close();
+  }
+}
+
+function createClient(options: Pick<WsdDriverOptions, 'credentials' | 'insecureTls' | 'tracer' | 'deviceLabel'> & { serviceUrl: string }, timing: WsdTiming, logger: Logger): WsdClient {
+  return new WsdClient({
+    ...(options.credentials ? { credentials: options.credentials } : {}),
+    ...(options.insecureTls !== undefined ? { insecureTls: options.insecureTls } : {}),
+    logger,
+    tracer: options.tracer ?? NO_TRACE,
+    deviceLabel: options.deviceLabel,
+    connectTimeoutMs: timing.connectTimeoutMs,
+    headersTimeoutMs: timing.headersTimeoutMs,
+    bodyTimeoutMs: timing.bodyIdleTimeoutMs,
+  });
+}
