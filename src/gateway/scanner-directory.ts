@@ -215,15 +215,27 @@ export class ScannerDirectory extends EventEmitter<ScannerDirectoryEvents> {
     if (!entry) return this.adopt(record);
     const urlChanged = record.endpoints[0]?.url !== entry.url;
     entry.record = { ...record, name: entry.record.name };
-    if (urlChanged && !this.deps.isBusy(entry.id)) {
-      void entry.driver.close().catch(() => undefined);
-      entry.driver = this.deps.createDriver(entry.record);
-      // Same device at a new address: keep what it can do on show, but ask it again.
-      entry.capabilitiesConfirmed = false;
-    }
+    if (urlChanged && !this.deps.isBusy(entry.id)) this.replaceDriver(entry);
     // Back in discovery while offline (or with a new address): commands wait for this poll's verdict.
     if (!entry.online || !entry.capabilitiesConfirmed) entry.contact.expect();
     this.poller.pollSoon(entry);
+  }
+
+  /** The device moved: a driver for its new address replaces the old one, which is kept if none can be made. */
+  private replaceDriver(entry: ScannerEntry): void {
+    let driver: ScannerDriver;
+    try {
+      driver = this.deps.createDriver(entry.record);
+    } catch (error) {
+      // E.g. an address no client can dial (an IPv6 link-local one with a zone): a registry listener must not throw.
+      this.log.warn({ err: error, scanner: entry.id, url: entry.record.endpoints[0]?.url }, 'cannot drive the device at its new address; keeping the old one');
+      this.deps.reportError(entry.id, error);
+      return;
+    }
+    void entry.driver.close().catch(() => undefined);
+    entry.driver = driver;
+    // Same device at a new address: keep what it can do on show, but ask it again.
+    entry.capabilitiesConfirmed = false;
   }
 
   /** Drops a scanner's entry (removed, or merged into another by rekey); false when there was none. */

@@ -99,6 +99,25 @@ describe('scanner directory', () => {
     expect(directory.remove(record.id)).toBe(false);
   });
 
+  it('keeps the old driver when none can be made for the address a device moved to, and never throws into the registry', async () => {
+    const unreachable = 'http://[fe80::1]/eSCL';
+    const { registry, directory, drivers, errors } = await rig({
+      makeDriver: (record) => {
+        if (record.endpoints[0]?.url === unreachable) throw new ScanError('InvalidRequest', 'no route to a link-local address');
+        return new FakeDriver();
+      },
+    });
+    const first = { key: 'uuid:moving', source: 'mdns', protocol: 'escl', name: 'moving', endpoints: [{ url: 'http://192.0.2.10/eSCL' }] } satisfies DeviceFinding;
+    const record = registry.report(first);
+    await expect.poll(() => directory.get(record.id)?.online).toBe(true);
+    const original = drivers.get(record.id)!;
+    expect(() => registry.report({ ...first, endpoints: [{ url: unreachable }] })).not.toThrow();
+    expect(() => registry.withdraw(first.key, 'mdns', 'http://192.0.2.10/eSCL')).not.toThrow();
+    expect(directory.get(record.id)).toBeDefined();
+    expect(original.closed).toBe(false);
+    expect(errors.some((e) => e instanceof ScanError && /link-local/.test(e.message))).toBe(true);
+  });
+
   it('a device that said goodbye is offline at once', async () => {
     const { registry, directory, events } = await rig();
     const record = registry.report(finding('office'));
