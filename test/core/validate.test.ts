@@ -11,7 +11,7 @@ const CAPS: ScannerCapabilities = {
     adf: { resolutions: [150, 300], color_modes: ['gray'], formats: ['pdf'], max_width_mm: 215.9, max_height_mm: 355.6 },
   },
   resolution_range: { min: 100, max: 1200, step: 100 },
-  adjustments: { brightness: { min: -100, max: 100 } },
+  adjustments: { brightness: { min: -100, max: 100, step: 1 } },
 };
 
 const refusal = (run: () => unknown) => {
