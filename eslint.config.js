@@ -1,17 +1,32 @@
-// Lint rules; the import restrictions enforce the architecture in STYLE.md:
-// the MQTT and Home Assistant layers see only core types, and protocols/discovery
-// never reach up into the publishers.
+// Lint rules. The import rules are the architecture of STYLE.md ("Boundaries"), checked:
+// protocols and discovery see only core and the shared pure helpers (src/imaging, src/xml),
+// the publishers (mqtt, homeassistant) see only core, core sees nothing else in src, log does not
+// read config, and the gateway never names a protocol, a discovery source, a publisher or the root.
+// test/architecture.test.ts proves each rule still fires.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
-const publisherBoundary = {
-  patterns: [
-    { group: ['**/protocols/**', '**/discovery/**', '**/gateway/**', '**/storage/**', '**/jobs/**'], message: 'The MQTT and Home Assistant layers see only src/core types (STYLE.md: Boundaries).' },
-  ],
-};
-const driverBoundary = {
-  patterns: [{ group: ['**/mqtt/**', '**/homeassistant/**'], message: 'Protocols and discovery never import the publishers (STYLE.md: Boundaries).' }],
-};
+/** Deepest folder nesting under a layer the rules cover (src/protocols/sane/discovery/x.ts is 3). */
+const MAX_DEPTH = 5;
+
+/**
+ * One config per nesting depth, since a relative import reaches src/<folder>/ by climbing exactly
+ * as many levels as the file is deep; climbing fewer stays inside the layer (always allowed).
+ * `allowed`: the only src folders the layer may import from; `forbidden`: folders it may not.
+ */
+function boundary(layer, { allowed, forbidden }, message) {
+  return Array.from({ length: MAX_DEPTH }, (_, i) => {
+    const up = `^(\\.\\./){${i + 1}}`;
+    const regex = allowed ? `${up}(?!(${[layer, ...allowed].join('|')})/)` : `${up}(${forbidden.join('|')})/`;
+    return {
+      files: [`src/${layer}/${'*/'.repeat(i)}*.ts`],
+      rules: { 'no-restricted-imports': ['error', { patterns: [{ regex, message: `${message} (STYLE.md: Boundaries)` }] }] },
+    };
+  });
+}
+
+/** The shared pure helpers (no I/O, no domain types) that protocol and discovery parsers use. */
+const PURE_HELPERS = ['imaging', 'xml'];
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'data/**', 'coverage/**'] },
@@ -23,7 +38,17 @@ export default tseslint.config(
       '@typescript-eslint/no-explicit-any': 'error',
     },
   },
-  { files: ['src/mqtt/**/*.ts', 'src/homeassistant/**/*.ts'], rules: { 'no-restricted-imports': ['error', publisherBoundary] } },
-  { files: ['src/protocols/**/*.ts', 'src/discovery/**/*.ts'], rules: { 'no-restricted-imports': ['error', driverBoundary] } },
+  { files: ['src/**/*.ts'], rules: { 'max-lines': ['error', { max: 300, skipBlankLines: true, skipComments: true }] } },
+  ...boundary('protocols', { allowed: ['core', ...PURE_HELPERS] }, 'A protocol imports only src/core and the pure helpers src/imaging, src/xml'),
+  ...boundary('discovery', { allowed: ['core', ...PURE_HELPERS] }, 'Discovery imports only src/core and the pure helpers src/imaging, src/xml'),
+  ...boundary('mqtt', { allowed: ['core'] }, 'The MQTT layer sees only src/core'),
+  ...boundary('homeassistant', { allowed: ['core'] }, 'The Home Assistant layer sees only src/core'),
+  ...boundary('core', { allowed: [] }, 'src/core is the domain and imports nothing else in src'),
+  ...boundary('log', { forbidden: ['config'] }, 'Logging takes its settings in deps and never imports src/config'),
+  ...boundary(
+    'gateway',
+    { forbidden: ['protocols', 'discovery', 'mqtt', 'homeassistant', 'app', 'config'] },
+    'The gateway gets drivers and records through core interfaces the root fills, and never names a protocol, discovery, publisher or config module',
+  ),
   { files: ['test/**/*.ts', 'bench/**/*.ts'], rules: { '@typescript-eslint/no-non-null-assertion': 'off', '@typescript-eslint/no-explicit-any': 'off' } },
 );

@@ -2,22 +2,9 @@
 import { TARGET_SECRET_FIELDS } from '../storage/targets/target-config.js';
 import { listConfigKeys } from './schema.js';
 import type { AppConfig } from './types.js';
+import { REDACTED, redactUrlPassword } from '../core/redact.js';
 
-/** What a secret is replaced by. */
-export const REDACTED = '***';
-
-/** Replaces the password in `scheme://user:pass@host` so it cannot leak through a URL key. */
-export function redactUrlPassword(text: string): string {
-  let url: URL;
-  try {
-    url = new URL(text);
-  } catch {
-    return text;
-  }
-  if (url.password === '') return text;
-  url.password = REDACTED;
-  return url.toString();
-}
+export { REDACTED, redactUrlPassword } from '../core/redact.js';
 
 function setPath(target: Record<string, unknown>, path: string, replace: (value: unknown) => unknown): void {
   const parts = path.split('.');

@@ -45,6 +45,8 @@ export interface DeviceRecords {
   list(): DeviceRecord[];
   /** Forgets a device until a source reports it again; false when the id is unknown. */
   remove(id: string): boolean;
+  /** The device told its UUID (its capabilities): a record known by another key may take it. */
+  identify(key: string, uuid: string): void;
 }
 
 /** Builds the driver of a record (the composition root makes one from the protocol modules). */

@@ -101,6 +101,11 @@ export class DeviceRegistry implements DeviceRecords {
     return true;
   }
 
+  /** A device told its UUID: a hand-listed record still known by its URL takes it as its key, so mDNS sightings merge into it. */
+  identify(key: string, uuid: string): void {
+    if (key.startsWith('url:')) this.rekey(key, `uuid:${uuid.toLowerCase().replace(/^urn:uuid:/, '')}`);
+  }
+
   /**
    * Replaces a record's key (a hand-listed `url:` device whose UUID is now known) keeping
    * its id; a record of the same host already under `newKey` (found by mDNS first) is

@@ -27,7 +27,6 @@ import type { Logger } from '../core/logger.js';
 import type { ScanSettings } from '../core/settings.js';
 import type { DeviceRecords, DriverFactory } from '../core/device-record.js';
 import type { JobBounds } from '../jobs/job-bounds.js';
-import type { ScanJob } from '../jobs/scan-job.js';
 import type { ScanProfile } from '../profiles/profile.js';
 import type { JobOutput } from '../profiles/resolve-job.js';
 import type { CapabilitiesCache } from './capabilities-cache.js';
@@ -68,10 +67,6 @@ export interface GatewayDeps {
   keepPartial?: boolean;
   /** How often a watched device that can only be polled for its events (SANE sensors) is read (`button_poll_ms`). */
   deviceEventPollMs?: number;
-  /** Called when a job is done, e.g. to make a preview image. */
-  onJobDone?: (scannerId: string, job: ScanJob) => void;
-  /** Called when the device itself told its capabilities (e.g. so hand-listed devices get re-keyed by UUID). */
-  onCapabilities?: (scanner: ScannerSnapshot) => void;
 }
 
 /** Implements GatewayApi over the scanner directory, the job service and the preferences service. */
@@ -104,7 +99,6 @@ export class Gateway implements GatewayApi {
       isBusy: (id) => this.jobs.isBusy(id),
       endJobs: (id, reason) => this.jobs.endJobs(id, reason),
       reportError,
-      ...(deps.onCapabilities ? { onCapabilities: deps.onCapabilities } : {}),
     });
     this.preferences = new PreferencesService({ scanner: (id) => this.scanners.require(id), store: deps.settingsStore, profiles, scanDefaults: deps.scanDefaults });
     this.jobs = new JobService({
@@ -116,7 +110,6 @@ export class Gateway implements GatewayApi {
       ...(deps.history ? { history: deps.history } : {}),
       ...(deps.jobBounds ? { jobBounds: deps.jobBounds } : {}),
       ...(deps.keepPartial !== undefined ? { keepPartial: deps.keepPartial } : {}),
-      ...(deps.onJobDone ? { onJobDone: deps.onJobDone } : {}),
       reportError,
       logger: deps.logger,
     });

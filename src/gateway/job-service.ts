@@ -43,8 +43,6 @@ export interface JobServiceDeps {
   jobBounds?: Partial<JobBounds>;
   /** Store the complete pages of a batch the device broke off (default true). */
   keepPartial?: boolean;
-  /** Called when a job is done, e.g. to make a preview image. */
-  onJobDone?: (scannerId: string, job: ScanJob) => void;
   /** Keeps a failure for the health report. */
   reportError: (scannerId: string, error: unknown) => void;
   logger: Logger;
@@ -189,7 +187,6 @@ export class JobService extends EventEmitter<JobServiceEvents> {
       logger: this.deps.logger.child({ scanner: scannerId }),
       ...(this.deps.jobBounds ? { bounds: this.deps.jobBounds } : {}),
       ...(this.deps.keepPartial !== undefined ? { keepPartial: this.deps.keepPartial } : {}),
-      onDone: (done) => this.deps.onJobDone?.(scannerId, done),
     });
   }
 

@@ -32,7 +32,7 @@ export interface ScannerDirectoryDeps {
   endJobs: (scannerId: string, reason: string) => Promise<void>;
   /** Keeps a failure for the health report. */
   reportError: (scannerId: string, error: unknown) => void;
-  /** Called when the device itself told its capabilities (e.g. so hand-listed devices get re-keyed by UUID). */
+  /** Called when the device itself told its capabilities. */
   onCapabilities?: (scanner: ScannerSnapshot) => void;
 }
 
@@ -67,6 +67,8 @@ export class ScannerDirectory extends EventEmitter<ScannerDirectoryEvents> {
       isBusy: (entry) => deps.isBusy(entry.id),
       onCapabilities: (entry) => {
         if (entry.capabilities) void deps.capabilitiesCache?.remember(entry.id, entry.capabilities);
+        // A hand-listed device is known by URL until it tells its UUID; the registry decides what that changes.
+        if (entry.capabilities?.uuid) deps.registry.identify(entry.record.key, entry.capabilities.uuid);
         deps.onCapabilities?.(entry);
         this.emit('changed', entry);
       },

@@ -91,3 +91,16 @@ export class PageDeadline {
     );
   }
 }
+
+/** The `scan` config keys the bounds come from (units as configured: MiB, seconds). */
+export interface JobBoundsSettings {
+  max_pages: number;
+  max_job_mb: number;
+  min_page_bytes_per_s: number;
+  page_grace_s: number;
+}
+
+/** The bounds the `scan` config section sets. */
+export function jobBoundsFromSettings(s: JobBoundsSettings): JobBounds {
+  return { maxPages: s.max_pages, maxJobBytes: s.max_job_mb * 1024 * 1024, minPageBytesPerSecond: s.min_page_bytes_per_s, pageGraceMs: s.page_grace_s * 1000 };
+}

@@ -1,7 +1,7 @@
 /** The one pino root logger: level, pretty or JSON output, and secrets redacted wherever they appear. */
 import pino from 'pino';
 import pinoPretty from 'pino-pretty';
-import { redactUrlPassword } from '../config/redact.js';
+import { redactUrlPassword } from '../core/redact.js';
 import { ScanError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 

@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { connect, type IClientOptions, type MqttClient } from 'mqtt';
-import { redactUrlPassword } from '../config/redact.js';
+import { redactUrlPassword } from '../core/redact.js';
 import { ScanError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { isValidFilter, topicMatches } from './topic-match.js';

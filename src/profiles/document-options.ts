@@ -16,3 +16,8 @@ export function toDocumentOptions(options: ProfileDocumentOptions, ctx: TitleCon
   if (options.multipage_tiff !== undefined) out.multipageTiff = options.multipage_tiff;
   return Object.keys(out).length > 0 ? out : undefined;
 }
+
+/** The document options of each job stored with a profile's output (its PDF title may name the scanner and job). */
+export function jobDocumentOptions(output: { profile?: string; document: ProfileDocumentOptions }): (job: { id: string; scannerName: string; createdAt: Date }) => DocumentOptions | undefined {
+  return (job) => toDocumentOptions(output.document, { scanner: job.scannerName, job: job.id, createdAt: job.createdAt, ...(output.profile ? { profile: output.profile } : {}) });
+}

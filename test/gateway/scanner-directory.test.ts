@@ -9,7 +9,7 @@ import { DeviceRegistry, type DeviceRecord } from '../../src/discovery/registry.
 import { ScannerDirectory } from '../../src/gateway/scanner-directory.js';
 import type { ScannerSnapshot } from '../../src/gateway/scanner-entry.js';
 import { ScannerSettingsStore } from '../../src/gateway/scanner-settings-store.js';
-import { FakeDriver, silentLogger } from './fake-driver.js';
+import { FakeDriver, FLATBED_CAPS, silentLogger } from './fake-driver.js';
 
 const finding = (name: string, url = `http://192.0.2.10/${name}/eSCL`): DeviceFinding => ({ key: `url:${url}`, source: 'static', protocol: 'escl', name, endpoints: [{ url }] });
 
@@ -152,5 +152,23 @@ describe('scanner directory', () => {
     registry.report(finding('odd'));
     expect(directory.list()).toEqual([]);
     expect(errors).toEqual([expect.objectContaining({ code: 'Unsupported' })]);
+  });
+
+  it('re-keys a hand-listed device by the UUID it tells, so an mDNS sighting of it merges into the same scanner', async () => {
+    const { registry, directory } = await rig();
+    const record = registry.report(finding('office'));
+    await expect.poll(() => directory.get(record.id)?.online).toBe(true);
+    const uuidKey = `uuid:${FLATBED_CAPS.uuid}`;
+    expect(registry.getByKey(uuidKey)?.id).toBe(record.id);
+    registry.report({ key: uuidKey, source: 'mdns', protocol: 'escl', name: 'Office MFP', endpoints: [{ url: 'http://192.0.2.10:8080/eSCL' }] });
+    expect(registry.list().map((r) => r.id)).toEqual([record.id]);
+    expect(directory.list().map((s) => s.id)).toEqual([record.id]);
+  });
+
+  it('keeps the key of a device found by mDNS whatever UUID its capabilities name', async () => {
+    const { registry, directory } = await rig();
+    const record = registry.report({ key: 'mdns:Office MFP', source: 'mdns', protocol: 'escl', name: 'office', endpoints: [{ url: 'http://192.0.2.10/eSCL' }] });
+    await expect.poll(() => directory.get(record.id)?.online).toBe(true);
+    expect(registry.get(record.id)?.key).toBe('mdns:Office MFP');
   });
 });
