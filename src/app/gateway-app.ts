@@ -2,6 +2,7 @@
  * Builds every part of the gateway from the configuration, wires them, and stops them
  * in reverse order. The only place that knows all parts; main.ts handles the process.
  */
+import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { mkdir } from 'node:fs/promises';
 import sharp from 'sharp';
@@ -105,6 +106,8 @@ export function createGatewayApp({ config, logger, version }: GatewayAppDeps): G
     jobBounds: jobBoundsFrom(config),
     keepPartial: config.scan.keep_partial,
     deviceEventPollMs: config.button_poll_ms,
+    // Panel entries on shared devices carry it (issue 11 item 5): stable across restarts, distinct per gateway.
+    instanceName: config.homeassistant.instance_id || `${hostname()}/${config.mqtt.base_topic}`,
     discoverNow: () => discovery.refresh(),
     onJobDone: (scannerId, job) => {
       // The preview topic is always kept (src/mqtt/scanner-data.ts); a 480 px thumbnail is cheap to make.
@@ -304,8 +307,9 @@ function deliveryViews(queue: DeliveryQueue): NonNullable<GatewayDeps['deliverie
 
 /** A bound scanner button was pressed: tell Home Assistant and MQTT, and scan with its profile. */
 function pressButton(gateway: Gateway, binding: ButtonBinding, press: TriggerReport, logger: Logger): void {
-  gateway.reportButton(binding.scanner, binding.button, press.action);
+  // The press's scanner, not the binding's: a binding may be for every scanner (`*`).
+  gateway.reportButton(press.scanner, binding.button, press.action);
   gateway
-    .submitScan(binding.scanner, binding.profile ? { profile: binding.profile } : {}, 'button')
-    .catch((error: unknown) => logger.warn({ err: error, scanner: binding.scanner, button: binding.button }, 'button scan refused'));
+    .submitScan(press.scanner, binding.profile ? { profile: binding.profile } : {}, 'button', press.deviceJob ? { deviceJob: press.deviceJob } : {})
+    .catch((error: unknown) => logger.warn({ err: error, scanner: press.scanner, button: binding.button }, 'button scan refused'));
 }
