@@ -15,6 +15,8 @@ import { parseSoapEnvelope, type SoapEnvelope } from './soap.js';
 
 /** Largest event body read; a ScanAvailableEvent is under 2 KiB, a status event a few KiB. */
 export const MAX_EVENT_BODY_BYTES = 64 * 1024;
+/** Most bytes of a refused or oversized request read (and dropped) before the connection is cut. */
+export const MAX_DRAINED_BYTES = 1024 * 1024;
 /** A device that has not sent its event within this is cut off. */
 export const EVENT_REQUEST_TIMEOUT_MS = 10_000;
 /** The path prefix subscribers' sinks live under. */
@@ -133,16 +135,12 @@ export class WsdEventEndpoints {
     let total = 0;
     req.on('data', (chunk: Buffer) => {
       total += chunk.length;
-      if (total > MAX_EVENT_BODY_BYTES) {
-        answer(413);
-        req.destroy();
-        return;
-      }
-      chunks.push(chunk);
+      if (total > MAX_DRAINED_BYTES) req.destroy();
+      else if (total <= MAX_EVENT_BODY_BYTES) chunks.push(chunk);
     });
     req.on('error', () => res.destroy());
     req.on('end', () => {
-      if (total > MAX_EVENT_BODY_BYTES) return;
+      if (total > MAX_EVENT_BODY_BYTES) return answer(413);
       let envelope: SoapEnvelope;
       try {
         envelope = parseSoapEnvelope(Buffer.concat(chunks).toString('utf8'), 'WSD event');
@@ -162,14 +160,13 @@ export class WsdEventEndpoints {
   }
 }
 
-/** Reads and drops a request body (bounded), then answers. */
+/** Reads and drops a refused request's body, so the sender reads the answer; a sender that goes on past the bound is cut off. */
 function drain(req: IncomingMessage, then: () => void): void {
   let total = 0;
   req.on('data', (chunk: Buffer) => {
     total += chunk.length;
-    if (total > MAX_EVENT_BODY_BYTES) req.destroy();
+    if (total > MAX_DRAINED_BYTES) req.destroy();
   });
   req.on('end', then);
   req.on('error', () => undefined);
-  req.on('close', then);
 }

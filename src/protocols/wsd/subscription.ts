@@ -146,7 +146,9 @@ export class WsdSubscription {
   private async subscribe(notifyTo: string, signal: AbortSignal): Promise<number> {
     const { client, serviceUrl, actions, destinations, timing } = this.deps;
     const request = buildSubscribe({ serviceUrl, notifyTo, actions, expiresS: timing.expiresS, ...(destinations ? { destinations } : {}) });
-    const grant = parseSubscribeResponse(await client.call(serviceUrl, request, 'Subscribe', { signal }));
+    // Not aborted midway: a Subscribe the device took must be known here, or stop() could not undo it.
+    const grant = parseSubscribeResponse(await client.call(serviceUrl, request, 'Subscribe'));
+    if (signal.aborted) this.deps.logger.debug('WSD subscription: subscribed while stopping; unsubscribing');
     this.grant = grant;
     this.deps.logger.info({ actions: actions.length, destinations: destinations?.length ?? 0, tokens: grant.tokens.size, expires_ms: grant.expiresMs }, 'WSD subscription: subscribed');
     return this.granted(grant.expiresMs);
