@@ -5,6 +5,7 @@
  * schedule runs in jobs/scheduled-scan, the default target in storage/target-set, re-keying by
  * UUID in the registry. main.ts handles the process.
  */
+import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { mkdir } from 'node:fs/promises';
 import sharp from 'sharp';
@@ -109,6 +110,8 @@ export function createGatewayApp({ config, logger, version }: GatewayAppDeps): G
     jobBounds: jobBoundsFromSettings(config.scan),
     keepPartial: config.scan.keep_partial,
     deviceEventPollMs: config.button_poll_ms,
+    // Panel entries on shared devices carry it (issue 11 item 5): stable across restarts, distinct per gateway.
+    instanceName: config.homeassistant.instance_id || `${hostname()}/${config.mqtt.base_topic}`,
     discoverNow: () => discovery.refresh(),
   });
 

@@ -10,12 +10,21 @@ export type DeviceEventKind = 'button' | 'status' | 'job_ended';
 /** Every device event kind. */
 export const DEVICE_EVENT_KINDS: readonly DeviceEventKind[] = ['button', 'status', 'job_ended'];
 
+/**
+ * What a device handed over with a press so that the scan it asks for can run (a WSD panel's
+ * ScanIdentifier and DestinationToken): opaque outside the protocol that made it, passed back to
+ * that driver's `scan()`. Never taken from MQTT or any other client.
+ */
+export type DeviceJob = Readonly<Record<string, string>>;
+
 /** A button on the device was used; `action` is what happened to it (`press` today). */
 export interface ButtonEvent {
   kind: 'button';
   /** As listed in the capabilities' `buttons` when the device lists them. */
   button: string;
   action: string;
+  /** The device's side of the scan the press asks for, when it has one (WSD panel). */
+  deviceJob?: DeviceJob;
 }
 
 /** The device's status changed. */
@@ -35,8 +44,15 @@ export interface JobEndedEvent {
 /** Something a device pushed. */
 export type DeviceEvent = ButtonEvent | StatusEvent | JobEndedEvent;
 
+/** The scanner id that stands for every scanner (a `buttons` binding of `*`, a watch of all). */
+export const EVERY_SCANNER = '*';
+
 /** How a subscriber asks for a device's events. */
 export interface DeviceEventOptions {
   /** For devices that can only be polled for them (SANE sensors): how often to read. */
   pollIntervalMs: number;
+  /** Names of the buttons someone listens for; a device that lists destinations on its panel (WSD) is given these. */
+  buttons?: readonly string[];
+  /** The gateway's instance name: what a device registers must not collide with another gateway's on the network. */
+  instance?: string;
 }

@@ -3,7 +3,7 @@
  * They import this file (and other core types) only, never a protocol or discovery module.
  */
 import type { ProtocolName, ScannerCapabilities } from './capabilities.js';
-import type { DeviceEvent } from './device-events.js';
+import type { DeviceEvent, DeviceJob } from './device-events.js';
 import type { ScanCommand } from './commands.js';
 import type { JobEvent } from './job.js';
 import type { JobSink } from './job-sink.js';
@@ -128,6 +128,8 @@ export interface SubmitOptions {
   schedule?: string;
   /** Where the pages go; storage to the profile's targets when not given. */
   sink?: JobSink;
+  /** The device's side of a button-started scan (ButtonEvent.deviceJob), handed to the driver. */
+  deviceJob?: DeviceJob;
 }
 
 /** Operations the publishers can call. Errors are thrown as ScanError. */

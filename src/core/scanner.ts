@@ -4,7 +4,7 @@
  */
 import type { Readable } from 'node:stream';
 import type { ScannerCapabilities, ProtocolName } from './capabilities.js';
-import type { DeviceEvent, DeviceEventOptions } from './device-events.js';
+import type { DeviceEvent, DeviceEventOptions, DeviceJob } from './device-events.js';
 import type { ScanSettings } from './settings.js';
 import type { ScannerStatus } from './status.js';
 
@@ -39,9 +39,10 @@ export interface ScannerDriver {
    * Runs one job and yields its pages as they arrive. Aborting `signal` cancels the job
    * on the device (and the iterator then throws ScanError('Cancelled')). The driver
    * always cleans up on the device, whether the job finished, failed or was cancelled.
-   * Each page's stream must be consumed before the next page is requested.
+   * Each page's stream must be consumed before the next page is requested. `deviceJob` is what the
+   * device handed over with the button press that asked for this scan (ButtonEvent.deviceJob).
    */
-  scan(settings: ScanSettings, signal: AbortSignal): AsyncIterable<ScannedPage>;
+  scan(settings: ScanSettings, signal: AbortSignal, deviceJob?: DeviceJob): AsyncIterable<ScannedPage>;
   /** Reads which of the device's own buttons are down now, for drivers that can (SANE sensors). */
   readButtons?(signal?: AbortSignal): Promise<Record<string, boolean>>;
   /**
@@ -50,6 +51,11 @@ export interface ScannerDriver {
    * this runs; the gateway runs it only while someone listens and no job runs.
    */
   events?(signal: AbortSignal, options: DeviceEventOptions): AsyncIterable<DeviceEvent>;
+  /**
+   * True when `events()` does not hold the device (WSD subscriptions): it keeps running while a job
+   * runs, so a panel's job keeps the subscription its token belongs to, and no Subscribe churns per job.
+   */
+  readonly eventsDuringJobs?: boolean;
   /** Releases sockets and timers. */
   close(): Promise<void>;
 }

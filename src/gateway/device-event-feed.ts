@@ -2,9 +2,12 @@
  * Listens to the events scanners push (core/device-events.ts), but only where someone asked
  * for them (say the triggers, for scanners with bound buttons), and only while the scanner is
  * online and no job runs: a SANE driver reads its sensors while subscribed, and an open SANE
- * device is exclusive. A subscription that ends by itself is opened again after a pause.
+ * device is exclusive (a driver whose events do not hold the device, WSD, says so with
+ * `eventsDuringJobs` and keeps them through jobs). A subscription that ends by itself is opened
+ * again after a pause. The watchers' button names are handed to the driver (WSD lists them on
+ * the panel); `*` watches every scanner.
  */
-import type { DeviceEvent } from '../core/device-events.js';
+import { EVERY_SCANNER, type DeviceEvent, type DeviceEventOptions } from '../core/device-events.js';
 import type { Logger } from '../core/logger.js';
 import type { ScannerDriver } from '../core/scanner.js';
 
@@ -22,6 +25,10 @@ export interface DeviceEventFeedDeps {
   busy: (scannerId: string) => boolean;
   /** An event the device pushed while subscribed. */
   onEvent: (scannerId: string, event: DeviceEvent) => void;
+  /** Every scanner id known now (for watchers of `*`). */
+  scannerIds?: () => readonly string[];
+  /** The gateway's instance name, handed to drivers (DeviceEventOptions.instance). */
+  instance?: string;
 }
 
 /** A scanner as the feed sees it. */
@@ -35,29 +42,36 @@ export interface FeedScanner {
 interface Subscription {
   driver: ScannerDriver;
   abort: AbortController;
+  /** The button names it was opened with, joined: a change reopens it. */
+  buttons: string;
 }
 
 /** Opens and closes each scanner's device event subscription as its state changes. */
 export class DeviceEventFeed {
-  private readonly watchers = new Map<string, number>();
+  /** Per scanner id (or `*`), the button lists of its watchers, one entry per watch. */
+  private readonly watchers = new Map<string, (readonly string[])[]>();
   private readonly subscriptions = new Map<string, Subscription>();
   private readonly retries = new Map<string, NodeJS.Timeout>();
   private halted = false;
 
   constructor(private readonly deps: DeviceEventFeedDeps) {}
 
-  /** Someone listens to a scanner's device events (known now or later) until the returned function is called. */
-  watch(scannerId: string): () => void {
-    this.watchers.set(scannerId, (this.watchers.get(scannerId) ?? 0) + 1);
-    this.update(scannerId);
+  /**
+   * Someone listens to a scanner's device events (known now or later; `*` for every scanner), for
+   * the named buttons, until the returned function is called.
+   */
+  watch(scannerId: string, buttons: readonly string[] = []): () => void {
+    const entry = [...buttons];
+    this.watchers.set(scannerId, [...(this.watchers.get(scannerId) ?? []), entry]);
+    this.updateWatched(scannerId);
     let done = false;
     return () => {
       if (done) return;
       done = true;
-      const left = (this.watchers.get(scannerId) ?? 1) - 1;
-      if (left > 0) this.watchers.set(scannerId, left);
+      const left = (this.watchers.get(scannerId) ?? []).filter((e) => e !== entry);
+      if (left.length > 0) this.watchers.set(scannerId, left);
       else this.watchers.delete(scannerId);
-      this.update(scannerId);
+      this.updateWatched(scannerId);
     };
   }
 
@@ -66,7 +80,7 @@ export class DeviceEventFeed {
     const scanner = this.deps.scanner(scannerId);
     const current = this.subscriptions.get(scannerId);
     const wanted = scanner !== undefined && this.wants(scannerId, scanner);
-    if (current && (!wanted || current.driver !== scanner?.driver)) this.close(scannerId, current);
+    if (current && (!wanted || current.driver !== scanner?.driver || current.buttons !== this.buttonsOf(scannerId).join('\n'))) this.close(scannerId, current);
     if (wanted && !this.subscriptions.has(scannerId) && !this.retries.has(scannerId)) this.open(scannerId, scanner.driver);
   }
 
@@ -78,9 +92,21 @@ export class DeviceEventFeed {
     for (const [id, subscription] of [...this.subscriptions]) this.close(id, subscription);
   }
 
+  private updateWatched(scannerId: string): void {
+    if (scannerId !== EVERY_SCANNER) return this.update(scannerId);
+    for (const id of new Set([...(this.deps.scannerIds?.() ?? []), ...this.subscriptions.keys()])) this.update(id);
+  }
+
   private wants(scannerId: string, scanner: FeedScanner): boolean {
-    const listened = (this.watchers.get(scannerId) ?? 0) > 0;
-    return !this.halted && listened && !scanner.released && scanner.online && !this.deps.busy(scannerId) && scanner.driver.events !== undefined;
+    const listened = this.watchers.has(scannerId) || this.watchers.has(EVERY_SCANNER);
+    const free = scanner.driver.eventsDuringJobs === true || !this.deps.busy(scannerId);
+    return !this.halted && listened && !scanner.released && scanner.online && free && scanner.driver.events !== undefined;
+  }
+
+  /** The union of the watchers' button names for a scanner, sorted. */
+  private buttonsOf(scannerId: string): string[] {
+    const lists = [...(this.watchers.get(scannerId) ?? []), ...(this.watchers.get(EVERY_SCANNER) ?? [])];
+    return [...new Set(lists.flat())].sort();
   }
 
   private close(scannerId: string, subscription: Subscription): void {
@@ -89,7 +115,7 @@ export class DeviceEventFeed {
   }
 
   private open(scannerId: string, driver: ScannerDriver): void {
-    const subscription: Subscription = { driver, abort: new AbortController() };
+    const subscription: Subscription = { driver, abort: new AbortController(), buttons: this.buttonsOf(scannerId).join('\n') };
     this.subscriptions.set(scannerId, subscription);
     void this.consume(scannerId, subscription);
   }
@@ -97,7 +123,11 @@ export class DeviceEventFeed {
   private async consume(scannerId: string, subscription: Subscription): Promise<void> {
     const { signal } = subscription.abort;
     try {
-      const events = subscription.driver.events?.(signal, { pollIntervalMs: this.deps.pollIntervalMs });
+      const buttons = subscription.buttons === '' ? [] : subscription.buttons.split('\n');
+      const options: DeviceEventOptions = { pollIntervalMs: this.deps.pollIntervalMs };
+      if (buttons.length > 0) options.buttons = buttons;
+      if (this.deps.instance) options.instance = this.deps.instance;
+      const events = subscription.driver.events?.(signal, options);
       for await (const event of events ?? []) {
         if (signal.aborted) break;
         this.deps.onEvent(scannerId, event);

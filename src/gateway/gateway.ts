@@ -67,6 +67,8 @@ export interface GatewayDeps {
   keepPartial?: boolean;
   /** How often a watched device that can only be polled for its events (SANE sensors) is read (`button_poll_ms`). */
   deviceEventPollMs?: number;
+  /** The gateway's instance name, handed to drivers that register things on devices (WSD panel destinations). */
+  instanceName?: string;
 }
 
 /** Implements GatewayApi over the scanner directory, the job service and the preferences service. */
@@ -126,6 +128,8 @@ export class Gateway implements GatewayApi {
       },
       busy: (id) => this.jobs.isBusy(id),
       onEvent: (id, event) => this.onDeviceEvent(id, event),
+      scannerIds: () => this.scanners.list().map((entry) => entry.id),
+      ...(deps.instanceName ? { instance: deps.instanceName } : {}),
     });
     this.scanners.on('changed', (s) => {
       this.emit('scannerChanged', s.view());
@@ -261,12 +265,12 @@ export class Gateway implements GatewayApi {
   }
 
   /**
-   * Someone (the triggers) listens to a scanner's device events, emitted as `deviceEvent`, until the
-   * returned function is called; the scanner need not be known yet. Events flow only while it is
+   * Someone (the triggers) listens to a scanner's device events (`*`: every scanner's), for the named
+   * buttons, emitted as `deviceEvent`, until the returned function is called; the scanner need not be known yet. Events flow only while it is
    * online and no job runs.
    */
-  watchDeviceEvents(scannerId: string): () => void {
-    return this.deviceEvents.watch(scannerId);
+  watchDeviceEvents(scannerId: string, buttons: readonly string[] = []): () => void {
+    return this.deviceEvents.watch(scannerId, buttons);
   }
 
   /** The status poller stays the one owner of status: a device saying it changed is polled now. */

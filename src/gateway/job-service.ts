@@ -5,6 +5,7 @@
  */
 import { EventEmitter } from 'node:events';
 import type { ScanCommand } from '../core/commands.js';
+import type { DeviceJob } from '../core/device-events.js';
 import { ScanError } from '../core/errors.js';
 import type { HistoryQuery, JobHistoryEntry, ScanPreferences, ScanTrigger, SubmitOptions } from '../core/gateway-api.js';
 import type { JobEvent } from '../core/job.js';
@@ -68,6 +69,7 @@ interface ScannerJobs {
 interface JobContext extends JobOutput {
   sink: JobSink;
   schedule?: string;
+  deviceJob?: DeviceJob;
 }
 
 /** Owns every scanner's job queue. */
@@ -104,7 +106,7 @@ export class JobService extends EventEmitter<JobServiceEvents> {
     const { settings, adapted, ...output } = plan;
     const job = new ScanJob({ scannerId, scannerName: scanner.record.name, settings, trigger, adapted, ...(command.id ? { clientId: command.id } : {}) });
     const sink = options.sink ?? this.deps.storageSink(output);
-    this.contexts.set(job, { ...output, sink, ...(options.schedule ? { schedule: options.schedule } : {}) });
+    this.contexts.set(job, { ...output, sink, ...(options.schedule ? { schedule: options.schedule } : {}), ...(options.deviceJob ? { deviceJob: options.deviceJob } : {}) });
     if (adapted.length > 0) this.deps.logger.info({ scanner: scannerId, job: job.id, profile: output.profile, adapted }, 'profile adapted to the scanner');
     job.onEvent((event) => this.onJobEvent(scannerId, jobs, job, event));
     this.onJobEvent(scannerId, jobs, job, job.event);
@@ -173,7 +175,8 @@ export class JobService extends EventEmitter<JobServiceEvents> {
   private async execute(scannerId: string, job: ScanJob): Promise<void> {
     this.deps.scanners.pollSoon(scannerId);
     void this.scanners.get(scannerId)?.queue.whenIdle().then(() => this.emit('idle', scannerId));
-    const sink = this.contexts.get(job)?.sink ?? this.deps.storageSink({ targets: [], document: {} });
+    const context = this.contexts.get(job);
+    const sink = context?.sink ?? this.deps.storageSink({ targets: [], document: {} });
     try {
       await sink.ready?.();
     } catch (error) {
@@ -187,6 +190,7 @@ export class JobService extends EventEmitter<JobServiceEvents> {
       logger: this.deps.logger.child({ scanner: scannerId }),
       ...(this.deps.jobBounds ? { bounds: this.deps.jobBounds } : {}),
       ...(this.deps.keepPartial !== undefined ? { keepPartial: this.deps.keepPartial } : {}),
+      ...(context?.deviceJob ? { deviceJob: context.deviceJob } : {}),
     });
   }
 

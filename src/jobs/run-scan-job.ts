@@ -3,6 +3,7 @@
  * arrive, then the sink makes its result (documents assembled and delivered). Owns the job's states; protocols only yield pages.
  */
 import { PartlyStoredError, ScanError, type ErrorCode } from '../core/errors.js';
+import type { DeviceJob } from '../core/device-events.js';
 import type { Logger } from '../core/logger.js';
 import type { ScannedPage, ScannerDriver } from '../core/scanner.js';
 import type { StoredFile } from '../core/job.js';
@@ -29,6 +30,8 @@ export interface RunScanJobDeps {
   keepPartial?: boolean;
   /** Called after the job is done, with the sink session still holding its pages (for previews). */
   onDone?: (job: ScanJob, stored: StoredFile[]) => void;
+  /** The device's side of a button-started scan, handed to the driver. */
+  deviceJob?: DeviceJob;
 }
 
 /** Runs the job to its end. Never rejects: every failure is recorded on the job. */
@@ -46,7 +49,8 @@ export async function runScanJob(job: ScanJob, deps: RunScanJobDeps): Promise<vo
   try {
     job.transition('scanning');
     session = deps.sink.open(job);
-    for await (const page of deps.driver.scan(job.settings, job.signal)) {
+    const pages = deps.deviceJob ? deps.driver.scan(job.settings, job.signal, deps.deviceJob) : deps.driver.scan(job.settings, job.signal);
+    for await (const page of pages) {
       if (tally.pages >= bounds.maxPages) {
         // Breaking out ends the driver's job: eSCL DELETEs it, SANE CANCELs it.
         job.controller.abort(tooManyPages(bounds));

@@ -2,12 +2,13 @@
  * The `buttons` config section: which of a scanner's own buttons starts a scan, and with
  * which profile. Pure validation; errors name `buttons[i].<field>`.
  */
+import { EVERY_SCANNER } from '../core/device-events.js';
 
 /** One binding of a scanner button to a scan. */
 export interface ButtonBinding {
-  /** Scanner id as on `bridge/devices`. */
+  /** Scanner id as on `bridge/devices`, or `*` for every scanner. */
   scanner: string;
-  /** Button name as in the scanner's capabilities (`buttons`), e.g. `scan`, `email`. */
+  /** Button name as in the scanner's capabilities (`buttons`), e.g. `scan`, `email`, or a WSD panel entry (`Scan to HA`). */
   button: string;
   /** Profile the scan uses; unset = the scanner's current Home Assistant choices. */
   profile?: string;
@@ -17,6 +18,8 @@ export interface ButtonBinding {
 export const MAX_BUTTON_BINDINGS = 64;
 const FIELDS = new Set(['scanner', 'button', 'profile']);
 const TOKEN = /^[A-Za-z0-9_.:-]{1,128}$/;
+/** Panel entries are shown to people: spaces and any printable character, but not at the ends. */
+const BUTTON_NAME = /^(?=\S)[^\p{Cc}]{1,64}(?<=\S)$/u;
 
 /** Validates the `buttons` list. */
 export function parseButtonsConfig(value: unknown): ButtonBinding[] {
@@ -29,13 +32,19 @@ export function parseButtonsConfig(value: unknown): ButtonBinding[] {
     if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new Error(`${where}: must be an object {scanner, button, profile?}`);
     const entry = raw as Record<string, unknown>;
     for (const key of Object.keys(entry)) if (!FIELDS.has(key)) throw new Error(`${where}.${key}: unknown field`);
-    const binding: ButtonBinding = { scanner: token(entry.scanner, `${where}.scanner`), button: token(entry.button, `${where}.button`) };
+    const scanner = entry.scanner === EVERY_SCANNER ? EVERY_SCANNER : token(entry.scanner, `${where}.scanner`);
+    const binding: ButtonBinding = { scanner, button: buttonName(entry.button, `${where}.button`) };
     if (entry.profile !== undefined) binding.profile = token(entry.profile, `${where}.profile`);
     const identity = `${binding.scanner}/${binding.button}`;
     if (seen.has(identity)) throw new Error(`${where}: button "${binding.button}" of "${binding.scanner}" is bound twice`);
     seen.add(identity);
     return binding;
   });
+}
+
+function buttonName(value: unknown, where: string): string {
+  if (typeof value !== 'string' || !BUTTON_NAME.test(value)) throw new Error(`${where}: must be a name of 1 to 64 printable characters, without spaces at either end`);
+  return value;
 }
 
 function token(value: unknown, where: string): string {

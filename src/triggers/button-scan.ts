@@ -13,9 +13,10 @@ export interface ButtonScanPort extends Pick<GatewayApi, 'submitScan'> {
 /** The `onPress` of ButtonTriggers: publishes the press, then queues the scan (a refusal is logged: nobody waits for an answer). */
 export function scanOnButton(gateway: ButtonScanPort, logger: Logger): (binding: ButtonBinding, press: TriggerReport) => void {
   return (binding, press) => {
-    gateway.reportButton(binding.scanner, binding.button, press.action);
+    // The press's scanner, not the binding's: a binding may be for every scanner (`*`).
+    gateway.reportButton(press.scanner, binding.button, press.action);
     gateway
-      .submitScan(binding.scanner, binding.profile ? { profile: binding.profile } : {}, 'button')
-      .catch((error: unknown) => logger.warn({ err: error, scanner: binding.scanner, button: binding.button }, 'button scan refused'));
+      .submitScan(press.scanner, binding.profile ? { profile: binding.profile } : {}, 'button', press.deviceJob ? { deviceJob: press.deviceJob } : {})
+      .catch((error: unknown) => logger.warn({ err: error, scanner: press.scanner, button: binding.button }, 'button scan refused'));
   };
 }

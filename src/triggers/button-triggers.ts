@@ -4,6 +4,7 @@
  * Presses of unbound buttons are dropped; without bindings no source is started.
  */
 import type { Logger } from '../core/logger.js';
+import { EVERY_SCANNER } from '../core/device-events.js';
 import type { ButtonBinding } from './button-config.js';
 import type { TriggerReport, TriggerSource } from './trigger-source.js';
 
@@ -38,7 +39,10 @@ export class ButtonTriggers {
   }
 
   private onReport(press: TriggerReport): void {
-    const binding = this.deps.bindings.find((b) => b.scanner === press.scanner && b.button === press.button);
+    // A binding of this scanner wins over one of every scanner (`*`).
+    const binding =
+      this.deps.bindings.find((b) => b.scanner === press.scanner && b.button === press.button) ??
+      this.deps.bindings.find((b) => b.scanner === EVERY_SCANNER && b.button === press.button);
     if (!binding) return;
     this.deps.logger.info({ scanner: press.scanner, button: press.button, action: press.action, profile: binding.profile }, 'scanner button pressed');
     this.deps.onPress(binding, press);

@@ -13,6 +13,7 @@ afterEach(() => vi.useRealTimers());
 /** A driver whose event subscriptions the test sees and feeds. */
 class PushingDriver {
   readonly protocol = 'sane' as const;
+  constructor(readonly eventsDuringJobs?: boolean) {}
   readonly subscriptions: { options: DeviceEventOptions; push: (event: DeviceEvent) => void; end: () => void; signal: AbortSignal; ended: boolean }[] = [];
   getCapabilities = () => Promise.reject(new Error('not in this test'));
   getStatus = () => Promise.reject(new Error('not in this test'));
@@ -123,5 +124,61 @@ describe('DeviceEventFeed', () => {
     expect(replacement.subscriptions).toHaveLength(2);
     feed.halt();
     expect(replacement.open).toHaveLength(0);
+  });
+
+  it('a driver whose events do not hold the device (eventsDuringJobs) keeps its one subscription through a job', () => {
+    const { entry, job, feed } = setup();
+    const wsd = new PushingDriver(true);
+    entry.driver = wsd as unknown as ScannerDriver;
+    entry.online = true;
+    feed.watch('lide');
+    job.running = true;
+    feed.update(entry.id);
+    job.running = false;
+    feed.update(entry.id);
+    expect(wsd.open).toHaveLength(1);
+    expect(wsd.subscriptions).toHaveLength(1);
+  });
+
+  it('hands the watchers’ button names (their union) and the instance name to the driver, and reopens when they change', () => {
+    const driver = new PushingDriver();
+    const entry = { id: 'mfp', online: true, released: false, driver: driver as unknown as ScannerDriver };
+    const feed = new DeviceEventFeed({
+      logger: pino({ level: 'silent' }),
+      pollIntervalMs: 250,
+      scanner: (id) => (id === entry.id ? entry : undefined),
+      busy: () => false,
+      onEvent: () => undefined,
+      instance: 'gw-1',
+    });
+    feed.watch('mfp', ['Scan to HA']);
+    expect(driver.open.map((s) => s.options)).toEqual([{ pollIntervalMs: 250, buttons: ['Scan to HA'], instance: 'gw-1' }]);
+    const unwatch = feed.watch('mfp', ['Archive', 'Scan to HA']);
+    expect(driver.open.map((s) => s.options.buttons)).toEqual([['Archive', 'Scan to HA']]);
+    unwatch();
+    expect(driver.open.map((s) => s.options.buttons)).toEqual([['Scan to HA']]);
+    expect(driver.subscriptions).toHaveLength(3);
+  });
+
+  it('a watch of `*` listens to every scanner, known now or later, with its buttons', () => {
+    const drivers = new Map([['a', new PushingDriver()]]);
+    const entries = new Map([...drivers].map(([id, d]) => [id, { id, online: true, released: false, driver: d as unknown as ScannerDriver }]));
+    const feed = new DeviceEventFeed({
+      logger: pino({ level: 'silent' }),
+      pollIntervalMs: 250,
+      scanner: (id) => entries.get(id),
+      busy: () => false,
+      onEvent: () => undefined,
+      scannerIds: () => [...entries.keys()],
+    });
+    const unwatch = feed.watch('*', ['Scan to HA']);
+    expect(drivers.get('a')!.open.map((s) => s.options.buttons)).toEqual([['Scan to HA']]);
+    const later = new PushingDriver();
+    entries.set('b', { id: 'b', online: true, released: false, driver: later as unknown as ScannerDriver });
+    feed.update('b');
+    expect(later.open).toHaveLength(1);
+    unwatch();
+    expect(drivers.get('a')!.open).toHaveLength(0);
+    expect(later.open).toHaveLength(0);
   });
 });

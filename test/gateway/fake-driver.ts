@@ -5,6 +5,7 @@
 import { Readable } from 'node:stream';
 import { pino } from 'pino';
 import type { ScannerCapabilities } from '../../src/core/capabilities.js';
+import type { DeviceJob } from '../../src/core/device-events.js';
 import { ScanError } from '../../src/core/errors.js';
 import type { JobStorageResult } from '../../src/core/job.js';
 import type { JobSink, SinkJob } from '../../src/core/job-sink.js';
@@ -37,6 +38,8 @@ export class FakeDriver implements ScannerDriver {
   /** Held before each page while set; resolve it to let the page through. */
   gate: Promise<void> | undefined;
   readonly scans: ScanSettings[] = [];
+  /** The deviceJob each scan was given (undefined for ordinary jobs). */
+  readonly deviceJobs: (DeviceJob | undefined)[] = [];
   /** Scans under way now; the job queue must keep this at most 1. */
   active = 0;
   maxActive = 0;
@@ -52,8 +55,9 @@ export class FakeDriver implements ScannerDriver {
     return this.status;
   }
 
-  async *scan(settings: ScanSettings, signal: AbortSignal): AsyncIterable<ScannedPage> {
+  async *scan(settings: ScanSettings, signal: AbortSignal, deviceJob?: DeviceJob): AsyncIterable<ScannedPage> {
     this.scans.push(settings);
+    this.deviceJobs.push(deviceJob);
     this.active += 1;
     this.maxActive = Math.max(this.maxActive, this.active);
     try {

@@ -101,6 +101,14 @@ describe('job service', () => {
     expect(outputs).toEqual([]);
   });
 
+  it('hands a button press’s deviceJob to the driver’s scan of that job only', async () => {
+    const { service, driver, ended } = rig();
+    const deviceJob = { protocol: 'wsd', scanIdentifier: 's1', destinationToken: 't1' };
+    await ended((await service.submit('office', {}, 'button', { deviceJob })).id);
+    await ended((await service.submit('office', {}, 'command')).id);
+    expect(driver.deviceJobs).toEqual([deviceJob, undefined]);
+  });
+
   it('runs jobs from different submitters (command, schedule, button, another sink) one at a time on the one device', async () => {
     const { service, driver, storage, history, ended } = rig();
     const other = new MemorySink();

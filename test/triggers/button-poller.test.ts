@@ -107,6 +107,55 @@ describe('buttons config', () => {
     expect(() => parseButtonsConfig([{ scanner: 'a', button: 'b' }, { scanner: 'a', button: 'b' }])).toThrow(/bound twice/);
     expect(() => parseButtonsConfig('x')).toThrow(/must be a list/);
   });
+
+  it('takes panel entry names as people write them, and `*` for every scanner', () => {
+    expect(parseButtonsConfig([{ scanner: '*', button: 'Scan to HA' }])).toEqual([{ scanner: '*', button: 'Scan to HA' }]);
+    expect(parseButtonsConfig([{ scanner: 'mfp', button: 'Büro (Kasse)' }])).toEqual([{ scanner: 'mfp', button: 'Büro (Kasse)' }]);
+    for (const bad of [' Scan', 'Scan ', 'a\nb', '', 'x'.repeat(65)]) expect(() => parseButtonsConfig([{ scanner: 'mfp', button: bad }])).toThrow(/buttons\[0\]\.button/);
+    expect(() => parseButtonsConfig([{ scanner: 'a*', button: 'scan' }])).toThrow(/buttons\[0\]\.scanner/);
+  });
+});
+
+describe('button bindings of every scanner', () => {
+  /** A hub the test pushes device events through; it records what was watched. */
+  class PushHub implements DeviceEventHub {
+    readonly events = new EventEmitter();
+    readonly watched: [string, readonly string[] | undefined][] = [];
+    watchDeviceEvents(scannerId: string, buttons?: readonly string[]): () => void {
+      this.watched.push([scannerId, buttons]);
+      return () => undefined;
+    }
+    on(event: 'deviceEvent', listener: (scannerId: string, event: DeviceEvent) => void): void {
+      this.events.on(event, listener);
+    }
+    off(event: 'deviceEvent', listener: (scannerId: string, event: DeviceEvent) => void): void {
+      this.events.off(event, listener);
+    }
+  }
+
+  it('a `*` binding answers every scanner’s press with the press’s scanner and deviceJob; a scanner’s own binding wins', () => {
+    const hub = new PushHub();
+    const seen: [ButtonBinding, string, unknown][] = [];
+    const bindings = [
+      { scanner: '*', button: 'Scan to HA', profile: 'document' },
+      { scanner: 'mfp', button: 'Scan to HA', profile: 'photo' },
+    ];
+    const triggers = new ButtonTriggers({ bindings, sources: [createDeviceEventSource(hub)], logger, onPress: (binding, press) => seen.push([binding, press.scanner, press.deviceJob]) });
+    triggers.start();
+    expect(hub.watched).toEqual([
+      ['*', ['Scan to HA']],
+      ['mfp', ['Scan to HA']],
+    ]);
+    const deviceJob = { protocol: 'wsd', scanIdentifier: 's1', destinationToken: 't1' };
+    hub.events.emit('deviceEvent', 'office', { kind: 'button', button: 'Scan to HA', action: 'press', deviceJob } satisfies DeviceEvent);
+    hub.events.emit('deviceEvent', 'mfp', { kind: 'button', button: 'Scan to HA', action: 'press' } satisfies DeviceEvent);
+    hub.events.emit('deviceEvent', 'office', { kind: 'button', button: 'Other', action: 'press' } satisfies DeviceEvent);
+    expect(seen).toEqual([
+      [bindings[0], 'office', deviceJob],
+      [bindings[1], 'mfp', undefined],
+    ]);
+    triggers.stop();
+  });
 });
 
 describe('buttons in the gateway configuration', () => {

@@ -16,6 +16,11 @@ import type { TicketQuirks } from './scan-ticket.js';
 import { runWsdJob } from './scan-job.js';
 import { readScannerStatus, type WsdStatus } from './status.js';
 import { DEFAULT_WSD_TIMING, type WsdTiming } from './timing.js';
+import { setTimeout as delay } from 'node:timers/promises';
+import type { DeviceEvent, DeviceEventOptions } from '../../core/device-events.js';
+import { localAddressFor, sharedEventEndpoints, type WsdEventEndpoints } from './event-endpoint.js';
+import { panelJobOf, wsdDeviceEvents, type WsdEventsDeps } from './device-events.js';
+import { DEFAULT_SUBSCRIPTION_TIMING, type WsdSubscriptionTiming } from './subscription.js';
 
 /** How to reach and talk to one WSD scanner. */
 export interface WsdDriverOptions {
@@ -36,6 +41,17 @@ export interface WsdDriverOptions {
   /** Scanner id or host:port, for logs and traces. */
   deviceLabel: string;
   timing?: Partial<WsdTiming>;
+  /** How panel and status events are received (WS-Eventing). */
+  events?: WsdEventOptions;
+}
+
+/** How a driver receives events; all optional. */
+export interface WsdEventOptions {
+  /** Port of the event endpoint; 0 (default) takes a free one. */
+  port?: number;
+  timing?: Partial<WsdSubscriptionTiming>;
+  /** Endpoints to use (default: the process-wide ones). */
+  endpoints?: WsdEventEndpoints;
 }
 
 /** What the driver learnt from GetScannerElements. */
@@ -45,11 +61,15 @@ export interface WsdCapabilities {
   description: WsdScannerDescription;
 }
 
-/** The WSD driver: a ScannerDriver plus panel-started jobs (ScanAvailableEvent, for WS-Eventing later). */
+/**
+ * The WSD driver: a ScannerDriver whose events() keeps WS-Eventing subscriptions (panel presses,
+ * status), and whose scan() runs a panel-started job when given the press's deviceJob.
+ */
 export interface WsdDriver extends ScannerDriver {
   getWsdCapabilities(signal?: AbortSignal): Promise<WsdCapabilities>;
   /** Runs a job the device's panel announced, with its ScanIdentifier and the destination's token. */
   scanFromPanel(settings: ScanSettings, panel: PanelJobIdentity, signal: AbortSignal): AsyncIterable<ScannedPage>;
+  events(signal: AbortSignal, options: DeviceEventOptions): AsyncIterable<DeviceEvent>;
 }
 
 /** Creates a driver for one WSD scanner; no network traffic happens until a method is called. */
@@ -70,7 +90,9 @@ export function createWsdDriver(options: WsdDriverOptions): WsdDriver {
       const metadata = await fetchWsdMetadata(client, options.metadata.xaddr, options.metadata.endpointAddress, signal);
       identity = { ...identity, ...identityFrom(metadata, options.metadata.endpointAddress) };
     }
-    return { caps: withIdentity(capabilitiesFromNative(native), identity), native, description };
+    // Panel presses and status arrive over WS-Eventing (events()).
+    const caps: ScannerCapabilities = { ...withIdentity(capabilitiesFromNative(native), identity), events: ['button', 'status'] };
+    return { caps, native, description };
   };
   const getWsdCapabilities = (signal?: AbortSignal): Promise<WsdCapabilities> => {
     if (!cached) {
@@ -94,6 +116,17 @@ export function createWsdDriver(options: WsdDriverOptions): WsdDriver {
       const { native } = await getWsdCapabilities(signal);
       yield* runWsdJob(jobDeps, settings, native, signal, panel);
     })();
+  const sessions = new Set<{ abort: AbortController; done: Promise<unknown> }>();
+  const eventsDeps: WsdEventsDeps = {
+    client,
+    serviceUrl,
+    logger,
+    endpoints: options.events?.endpoints ?? sharedEventEndpoints(options.logger),
+    port: options.events?.port ?? 0,
+    localAddress: () => localAddressFor(new URL(serviceUrl).hostname),
+    timing: { ...DEFAULT_SUBSCRIPTION_TIMING, ...options.events?.timing },
+    readStatus,
+  };
 
   return {
     protocol: 'wsd',
@@ -104,9 +137,41 @@ export function createWsdDriver(options: WsdDriverOptions): WsdDriver {
     async getStatus(signal?: AbortSignal): Promise<ScannerStatus> {
       return (await readStatus(signal)).status;
     },
-    scan: (settings, signal) => run(settings, signal),
+    scan: (settings, signal, deviceJob) => {
+      const fromPanel = panelJobOf(deviceJob);
+      // The panel's own choice of source (Samsung sends InputSource) wins over the bound profile's.
+      const chosen = fromPanel?.inputSource ? { ...settings, source: fromPanel.inputSource } : settings;
+      return run(chosen, signal, fromPanel?.panel);
+    },
     scanFromPanel: (settings, panel, signal) => run(settings, signal, panel),
-    close: () => client.close(),
+    eventsDuringJobs: true,
+    events(signal, eventOptions) {
+      const abort = new AbortController();
+      const linked = AbortSignal.any([signal, abort.signal]);
+      const source = wsdDeviceEvents(eventsDeps, linked, eventOptions);
+      let ended!: () => void;
+      const session = { abort, done: new Promise<void>((resolve) => (ended = resolve)) };
+      sessions.add(session);
+      return (async function* () {
+        try {
+          yield* source;
+        } finally {
+          sessions.delete(session);
+          ended();
+        }
+      })();
+    },
+    async close() {
+      // Subscriptions end (Unsubscribe) before the sockets they need are released.
+      const open = [...sessions];
+      for (const session of open) session.abort.abort();
+      if (open.length > 0) {
+        const limit = new AbortController();
+        await Promise.race([Promise.all(open.map((s) => s.done)), delay(eventsDeps.timing.unsubscribeTimeoutMs * 2, undefined, { signal: limit.signal }).catch(() => undefined)]);
+        limit.abort();
+      }
+      await client.close();
+    },
   };
 }
 

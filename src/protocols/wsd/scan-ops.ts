@@ -38,7 +38,8 @@ export interface ActiveJob {
 /** Identity of a panel-started job (ScanAvailableEvent), sent with CreateScanJob. */
 export interface PanelJobIdentity {
   scanIdentifier: string;
-  destinationToken: string;
+  /** The token of the destination chosen; sent when the subscription gave one. */
+  destinationToken?: string;
 }
 
 /** ValidateScanTicketRequest around a serialised `wscn:ScanTicket`. */
@@ -49,7 +50,8 @@ export function buildValidateScanTicket(serviceUrl: string, ticketXml: string): 
 /** CreateScanJobRequest: ScanIdentifier and DestinationToken (panel jobs only) precede the ticket. */
 export function buildCreateScanJob(serviceUrl: string, ticketXml: string, panel?: PanelJobIdentity): SoapRequest {
   const identity = panel
-    ? `<wscn:ScanIdentifier>${escapeXml(panel.scanIdentifier)}</wscn:ScanIdentifier><wscn:DestinationToken>${escapeXml(panel.destinationToken)}</wscn:DestinationToken>`
+    ? `<wscn:ScanIdentifier>${escapeXml(panel.scanIdentifier)}</wscn:ScanIdentifier>` +
+      (panel.destinationToken === undefined ? '' : `<wscn:DestinationToken>${escapeXml(panel.destinationToken)}</wscn:DestinationToken>`)
     : '';
   return op(serviceUrl, 'CreateScanJob', `<wscn:CreateScanJobRequest>${identity}${ticketXml}</wscn:CreateScanJobRequest>`);
 }

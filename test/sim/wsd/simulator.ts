@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
 import sharp from 'sharp';
 import { nsChild, nsInt, nsPath, nsText, parseNsXml, type NsElement } from '../../../src/xml/namespaced-xml.js';
+import { SimEventing } from './eventing-sim.js';
 import { NS, defaultModel, envelope, faultBody, metadataBody, scannerConfiguration, scannerStatus, type SimWsdModel } from './device-model.js';
 
 /** A fault to answer an operation with. */
@@ -68,6 +69,10 @@ export class WsdSimulator {
   endOfBatchFault = 'ClientErrorNoImagesAvailable';
   /** Answer RetrieveImage with a bare image instead of MTOM (a broken device). */
   bareImageResponse = false;
+  /** WS-Eventing: subscriptions, the panel, presses and status events. */
+  readonly eventing = new SimEventing(() => this.scanUrl);
+  /** The ScanIdentifier and DestinationToken of every CreateScanJob that carried them. */
+  readonly panelJobs: { scanIdentifier: string; destinationToken?: string }[] = [];
   private nextJobId = 1;
   private port = 0;
 
@@ -106,6 +111,12 @@ export class WsdSimulator {
     return this.requests.map((r) => r.action.slice(r.action.lastIndexOf('/') + 1));
   }
 
+  /** The device rebooted: subscriptions and tokens are forgotten and its metadata version moves on. */
+  restart(): void {
+    this.eventing.restart();
+    this.model.metadataVersion += 1;
+  }
+
   /** Stops the server. */
   async close(): Promise<void> {
     this.server.closeAllConnections();
@@ -133,6 +144,10 @@ export class WsdSimulator {
     if (path === '/DeviceService/' && action === 'http://schemas.xmlsoap.org/ws/2004/09/transfer/Get') {
       const origin = `http://127.0.0.1:${this.port}`;
       return this.reply(res, 200, envelope('http://schemas.xmlsoap.org/ws/2004/09/transfer/GetResponse', messageId, metadataBody(this.model, this.scanUrl, `${origin}/WSDPrinter`)));
+    }
+    if (path === '/WSDScanner' && this.model.hasScanner && action.startsWith('http://schemas.xmlsoap.org/ws/2004/08/eventing/')) {
+      const reply = this.eventing.handle(op, messageId, header, requestBody);
+      return this.reply(res, reply.status, reply.xml);
     }
     if (path !== '/WSDScanner' || !this.model.hasScanner || !action.startsWith(`${NS.scan}/`)) {
       return this.reply(res, 500, envelope(`${NS.wsa}/fault`, messageId, faultBody('addressing:DestinationUnreachable', `no such service: ${path} ${action}`)));
@@ -181,6 +196,13 @@ export class WsdSimulator {
   }
 
   private createJob(res: ServerResponse, messageId: string | undefined, request: NsElement | undefined): void {
+    const scanIdentifier = nsText(request, NS.scan, 'ScanIdentifier');
+    if (scanIdentifier !== undefined) {
+      const destinationToken = nsText(request, NS.scan, 'DestinationToken');
+      this.panelJobs.push({ scanIdentifier, ...(destinationToken !== undefined ? { destinationToken } : {}) });
+      const refusal = this.eventing.checkPanelJob(scanIdentifier, destinationToken);
+      if (refusal) return this.reply(res, 500, envelope(`${NS.wsa}/fault`, messageId, faultBody(refusal, 'not a job the panel started')));
+    }
     const params = nsPath(request, [NS.scan, 'ScanTicket'], [NS.scan, 'DocumentParameters']);
     const front = nsPath(params, [NS.scan, 'MediaSides'], [NS.scan, 'MediaFront']);
     const region = nsChild(front, NS.scan, 'ScanRegion');
