@@ -48,7 +48,7 @@ async function discovery(targets: { port: number }[]): Promise<{ source: WsdDisc
     },
   });
   const seen: Seen = { found: [], goodbyes: [] };
-  await source.start({ found: (f) => seen.found.push(f), goodbye: (key, src, url) => seen.goodbyes.push([key, src, url]) });
+  await source.start({ found: (f) => seen.found.push(f), goodbye: (key, src, url) => seen.goodbyes.push([key, src, url ?? '']) });
   cleanups.push(() => source.stop());
   return { source, seen, listener: () => ({ address: '127.0.0.1', port: transport!.listenPort()! }) };
 }

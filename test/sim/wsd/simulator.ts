@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
 import sharp from 'sharp';
 import { nsChild, nsInt, nsPath, nsText, parseNsXml, type NsElement } from '../../../src/xml/namespaced-xml.js';
-import { NS, defaultModel, envelope, faultBody, metadataBody, scannerConfiguration, scannerStatus, type SimWsdModel } from './device-model.js';
+import { NS, defaultModel, envelope, faultBody, metadataBody, scannerConfiguration, scannerStatus, serviceMetadataBody, type SimWsdModel } from './device-model.js';
 
 /** A fault to answer an operation with. */
 export interface SimFault {
@@ -47,7 +47,14 @@ export interface WsdSimOptions {
   model?: Partial<SimWsdModel>;
   /** Sheets in the feeder (each gives two images for ADFDuplex). */
   adfSheets?: number;
+  /** Address to listen on (default 127.0.0.1; a device namespace's address in discovery tests). */
+  host?: string;
+  /** Port to listen on (default: a free one). */
+  port?: number;
 }
+
+/** Ways a broken device answers RetrieveImage. */
+export type BrokenImageAnswer = 'malformed-soap' | 'wrong-content-type' | 'broken-multipart';
 
 const MAX_REQUEST_BYTES = 1024 * 1024;
 const BOUNDARY = 'uuid:sim-mtom-boundary-7f3a';
@@ -68,12 +75,16 @@ export class WsdSimulator {
   endOfBatchFault = 'ClientErrorNoImagesAvailable';
   /** Answer RetrieveImage with a bare image instead of MTOM (a broken device). */
   bareImageResponse = false;
+  /** Answer RetrieveImage as a broken device does: XML that is no SOAP, a text/html body, or a multipart without its boundary. */
+  brokenImageAnswer: BrokenImageAnswer | undefined;
   private nextJobId = 1;
   private port = 0;
+  private readonly host: string;
 
   private constructor(private readonly server: Server, options: WsdSimOptions) {
     this.model = defaultModel(options.model);
     this.adfSheets = options.adfSheets ?? 3;
+    this.host = options.host ?? '127.0.0.1';
   }
 
   /** Starts a simulator on 127.0.0.1 and a free port. */
@@ -86,19 +97,27 @@ export class WsdSimulator {
         else res.destroy();
       }),
     );
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.port ?? 0, sim.host, resolve);
+    });
     sim.port = (server.address() as AddressInfo).port;
     return sim;
   }
 
   /** The XAddr (device metadata endpoint). */
   get xaddr(): string {
-    return `http://127.0.0.1:${this.port}/DeviceService/`;
+    return `${this.origin}/DeviceService/`;
+  }
+
+  /** `http://host:port`. */
+  get origin(): string {
+    return `http://${this.host}:${this.port}`;
   }
 
   /** The scanner service URL. */
   get scanUrl(): string {
-    return `http://127.0.0.1:${this.port}/WSDScanner`;
+    return `${this.origin}/WSDScanner`;
   }
 
   /** Actions seen, by local name (`CreateScanJob`, `Get`, …). */
@@ -131,8 +150,11 @@ export class WsdSimulator {
     const fault = this.takeFault(op);
     if (fault) return this.reply(res, fault.httpStatus ?? 500, envelope(`${NS.wsa}/fault`, messageId, faultBody(fault.subcode, fault.reason ?? fault.subcode)));
     if (path === '/DeviceService/' && action === 'http://schemas.xmlsoap.org/ws/2004/09/transfer/Get') {
-      const origin = `http://127.0.0.1:${this.port}`;
-      return this.reply(res, 200, envelope('http://schemas.xmlsoap.org/ws/2004/09/transfer/GetResponse', messageId, metadataBody(this.model, this.scanUrl, `${origin}/WSDPrinter`)));
+      return this.reply(res, 200, envelope('http://schemas.xmlsoap.org/ws/2004/09/transfer/GetResponse', messageId, metadataBody(this.model, this.scanUrl, `${this.origin}/WSDPrinter`)));
+    }
+    if (path === '/WSDScanner' && this.model.hasScanner && action === `${NS.mex}/GetMetadata/Request`) {
+      // DPWS: a hosted service answers GetMetadata with its relationship to the hosting device.
+      return this.reply(res, 200, envelope(`${NS.mex}/GetMetadata/Response`, messageId, serviceMetadataBody(this.model, this.scanUrl)));
     }
     if (path !== '/WSDScanner' || !this.model.hasScanner || !action.startsWith(`${NS.scan}/`)) {
       return this.reply(res, 500, envelope(`${NS.wsa}/fault`, messageId, faultBody('addressing:DestinationUnreachable', `no such service: ${path} ${action}`)));
@@ -232,6 +254,7 @@ export class WsdSimulator {
     job.delivered += 1;
     if (job.source !== 'Platen' && job.delivered % (job.source === 'ADFDuplex' ? 2 : 1) === 0) this.adfSheets = Math.max(0, this.adfSheets - 1);
     const image = await renderPage(job, job.delivered);
+    if (this.brokenImageAnswer) return this.brokenAnswer(res, this.brokenImageAnswer, image);
     if (this.bareImageResponse) return void res.writeHead(200, { 'content-type': 'image/jpeg' }).end(image);
     const root = envelope(`${NS.scan}/RetrieveImageResponse`, messageId, `<scan:RetrieveImageResponse><scan:ScanData><xop:Include href="cid:image${job.delivered}%40sim"/></scan:ScanData></scan:RetrieveImageResponse>`);
     res.writeHead(200, { 'content-type': `multipart/related; type="application/xop+xml"; boundary="${BOUNDARY}"; start="<root@sim>"; start-info="application/soap+xml"` });
@@ -243,6 +266,14 @@ export class WsdSimulator {
     }
     res.end(`\r\n--${BOUNDARY}--`);
     if (job.delivered >= job.images) this.state = 'Idle';
+  }
+
+  private brokenAnswer(res: ServerResponse, kind: BrokenImageAnswer, image: Buffer): void {
+    if (kind === 'malformed-soap') return void res.writeHead(200, { 'content-type': 'application/soap+xml' }).end('<SOAP-ENV:Envelope xmlns:SOAP-ENV="x"><unclosed>');
+    if (kind === 'wrong-content-type') return void res.writeHead(200, { 'content-type': 'text/html' }).end('<html><body>Service unavailable</body></html>');
+    res.writeHead(200, { 'content-type': `multipart/related; type="application/xop+xml"; boundary="${BOUNDARY}"; start="<root@sim>"` });
+    // The body uses another boundary than the header announces.
+    res.end(Buffer.concat([Buffer.from(`--not-${BOUNDARY}\r\nContent-Type: image/jpeg\r\n\r\n`), image, Buffer.from(`\r\n--not-${BOUNDARY}--`)]));
   }
 
   private takeFault(op: string): SimFault | undefined {
