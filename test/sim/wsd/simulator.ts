@@ -53,8 +53,8 @@ export interface WsdSimOptions {
   port?: number;
 }
 
-/** Ways a broken device answers RetrieveImage. */
-export type BrokenImageAnswer = 'malformed-soap' | 'wrong-content-type' | 'broken-multipart';
+/** Ways a broken device answers: CreateScanJob with XML that is no SOAP; RetrieveImage as text/html or with a wrong boundary. */
+export type BrokenAnswer = 'malformed-soap' | 'wrong-content-type' | 'broken-multipart';
 
 const MAX_REQUEST_BYTES = 1024 * 1024;
 const BOUNDARY = 'uuid:sim-mtom-boundary-7f3a';
@@ -75,8 +75,8 @@ export class WsdSimulator {
   endOfBatchFault = 'ClientErrorNoImagesAvailable';
   /** Answer RetrieveImage with a bare image instead of MTOM (a broken device). */
   bareImageResponse = false;
-  /** Answer RetrieveImage as a broken device does: XML that is no SOAP, a text/html body, or a multipart without its boundary. */
-  brokenImageAnswer: BrokenImageAnswer | undefined;
+  /** Answer as a broken device does (see BrokenAnswer). */
+  brokenAnswer: BrokenAnswer | undefined;
   private nextJobId = 1;
   private port = 0;
   private readonly host: string;
@@ -203,6 +203,7 @@ export class WsdSimulator {
   }
 
   private createJob(res: ServerResponse, messageId: string | undefined, request: NsElement | undefined): void {
+    if (this.brokenAnswer === 'malformed-soap') return void res.writeHead(200, { 'content-type': 'application/soap+xml' }).end(`<SOAP-ENV:Envelope xmlns:SOAP-ENV="${NS.soap}"><SOAP-ENV:Body><scan:CreateScanJobResponse>`);
     const params = nsPath(request, [NS.scan, 'ScanTicket'], [NS.scan, 'DocumentParameters']);
     const front = nsPath(params, [NS.scan, 'MediaSides'], [NS.scan, 'MediaFront']);
     const region = nsChild(front, NS.scan, 'ScanRegion');
@@ -254,7 +255,7 @@ export class WsdSimulator {
     job.delivered += 1;
     if (job.source !== 'Platen' && job.delivered % (job.source === 'ADFDuplex' ? 2 : 1) === 0) this.adfSheets = Math.max(0, this.adfSheets - 1);
     const image = await renderPage(job, job.delivered);
-    if (this.brokenImageAnswer) return this.brokenAnswer(res, this.brokenImageAnswer, image);
+    if (this.brokenAnswer && this.brokenAnswer !== 'malformed-soap') return this.answerBroken(res, this.brokenAnswer, image);
     if (this.bareImageResponse) return void res.writeHead(200, { 'content-type': 'image/jpeg' }).end(image);
     const root = envelope(`${NS.scan}/RetrieveImageResponse`, messageId, `<scan:RetrieveImageResponse><scan:ScanData><xop:Include href="cid:image${job.delivered}%40sim"/></scan:ScanData></scan:RetrieveImageResponse>`);
     res.writeHead(200, { 'content-type': `multipart/related; type="application/xop+xml"; boundary="${BOUNDARY}"; start="<root@sim>"; start-info="application/soap+xml"` });
@@ -268,8 +269,7 @@ export class WsdSimulator {
     if (job.delivered >= job.images) this.state = 'Idle';
   }
 
-  private brokenAnswer(res: ServerResponse, kind: BrokenImageAnswer, image: Buffer): void {
-    if (kind === 'malformed-soap') return void res.writeHead(200, { 'content-type': 'application/soap+xml' }).end('<SOAP-ENV:Envelope xmlns:SOAP-ENV="x"><unclosed>');
+  private answerBroken(res: ServerResponse, kind: BrokenAnswer, image: Buffer): void {
     if (kind === 'wrong-content-type') return void res.writeHead(200, { 'content-type': 'text/html' }).end('<html><body>Service unavailable</body></html>');
     res.writeHead(200, { 'content-type': `multipart/related; type="application/xop+xml"; boundary="${BOUNDARY}"; start="<root@sim>"` });
     // The body uses another boundary than the header announces.
