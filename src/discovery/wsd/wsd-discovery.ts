@@ -154,7 +154,10 @@ export class WsdDiscovery implements DiscoverySource {
   }
 
   private sighted(endpoint: DiscoveredEndpoint): void {
-    if (!mayBeScanner(endpoint)) return;
+    if (!mayBeScanner(endpoint)) {
+      this.deps.logger.debug({ address: endpoint.address }, 'WS-Discovery: a computer (pub:Computer), not a scanner; not listed');
+      return;
+    }
     if (endpoint.xaddrs.length === 0) {
       // No transport address: ask the device for one (its ResolveMatches comes back as a sighting).
       const now = Date.now();
@@ -197,6 +200,7 @@ export class WsdDiscovery implements DiscoverySource {
       const gone = entry.urls.filter((url) => !urls.includes(url));
       entry.urls = urls;
       if (finding) this.safely(() => this.report?.found(finding));
+      else this.deps.logger.debug({ address: endpoint.address, xaddr }, 'WS-Discovery: no scan service in its metadata (a computer or a printer); not listed');
       for (const url of gone) this.safely(() => this.report?.goodbye(entry.key, 'wsd', url));
       return;
     }

@@ -84,6 +84,8 @@ describe('WS-Discovery codec on real and spec messages', () => {
       { ns: DEVPROF_NS, name: 'Device' },
       { ns: SCAN_NS, name: 'ScanDeviceType' },
     ]);
+    // The text itself as Windows writes it: wsdd compares `wsdp:Device` literally.
+    expect(types.text).toBe('wsdp:Device wscn:ScanDeviceType');
     expect(nsText(nsChild(probe, soap, 'Header'), 'http://schemas.xmlsoap.org/ws/2004/08/addressing', 'Action')).toBe(`${wsd}/Probe`);
     const resolve = buildResolve('urn:uuid:<evil>&', 'urn:uuid:2');
     expect(resolve).toContain('urn:uuid:&lt;evil&gt;&amp;');
