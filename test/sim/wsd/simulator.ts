@@ -57,6 +57,8 @@ export interface WsdSimOptions {
 export type BrokenAnswer = 'malformed-soap' | 'wrong-content-type' | 'broken-multipart';
 
 const MAX_REQUEST_BYTES = 1024 * 1024;
+/** Rendered pages kept, so a benchmark's repeated batches are served at wire speed, not drawing speed. */
+const PAGE_CACHE_ENTRIES = 64;
 const BOUNDARY = 'uuid:sim-mtom-boundary-7f3a';
 
 /** A running simulated device. */
@@ -77,6 +79,7 @@ export class WsdSimulator {
   bareImageResponse = false;
   /** Answer as a broken device does (see BrokenAnswer). */
   brokenAnswer: BrokenAnswer | undefined;
+  private readonly pageCache = new Map<string, Promise<Buffer>>();
   private nextJobId = 1;
   private port = 0;
   private readonly host: string;
@@ -254,7 +257,7 @@ export class WsdSimulator {
     if (job.cancelled || res.destroyed) return void res.destroy();
     job.delivered += 1;
     if (job.source !== 'Platen' && job.delivered % (job.source === 'ADFDuplex' ? 2 : 1) === 0) this.adfSheets = Math.max(0, this.adfSheets - 1);
-    const image = await renderPage(job, job.delivered);
+    const image = await this.page(job, job.delivered);
     if (this.brokenAnswer && this.brokenAnswer !== 'malformed-soap') return this.answerBroken(res, this.brokenAnswer, image);
     if (this.bareImageResponse) return void res.writeHead(200, { 'content-type': 'image/jpeg' }).end(image);
     const root = envelope(`${NS.scan}/RetrieveImageResponse`, messageId, `<scan:RetrieveImageResponse><scan:ScanData><xop:Include href="cid:image${job.delivered}%40sim"/></scan:ScanData></scan:RetrieveImageResponse>`);
@@ -274,6 +277,19 @@ export class WsdSimulator {
     res.writeHead(200, { 'content-type': `multipart/related; type="application/xop+xml"; boundary="${BOUNDARY}"; start="<root@sim>"` });
     // The body uses another boundary than the header announces.
     res.end(Buffer.concat([Buffer.from(`--not-${BOUNDARY}\r\nContent-Type: image/jpeg\r\n\r\n`), image, Buffer.from(`\r\n--not-${BOUNDARY}--`)]));
+  }
+
+  /** The page image, drawn once per job shape and page number. */
+  private page(job: SimJob, page: number): Promise<Buffer> {
+    const key = [job.format, job.color, job.dpi, job.widthUnits, job.heightUnits, page].join('/');
+    let image = this.pageCache.get(key);
+    if (!image) {
+      if (this.pageCache.size >= PAGE_CACHE_ENTRIES) this.pageCache.delete(this.pageCache.keys().next().value as string);
+      image = renderPage(job, page);
+      this.pageCache.set(key, image);
+      image.catch(() => this.pageCache.delete(key));
+    }
+    return image;
   }
 
   private takeFault(op: string): SimFault | undefined {
