@@ -7,8 +7,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
-import sharp from 'sharp';
 import { nsChild, nsInt, nsPath, nsText, parseNsXml, type NsElement } from '../../../src/xml/namespaced-xml.js';
+import { PageCache } from './pages.js';
 import { NS, defaultModel, envelope, faultBody, metadataBody, scannerConfiguration, scannerStatus, serviceMetadataBody, type SimWsdModel } from './device-model.js';
 
 /** A fault to answer an operation with. */
@@ -21,7 +21,8 @@ export interface SimFault {
   times?: number;
 }
 
-interface SimJob {
+/** A scan job as the simulated device keeps it. */
+export interface SimJob {
   id: number;
   token: string;
   source: string;
@@ -57,8 +58,6 @@ export interface WsdSimOptions {
 export type BrokenAnswer = 'malformed-soap' | 'wrong-content-type' | 'broken-multipart';
 
 const MAX_REQUEST_BYTES = 1024 * 1024;
-/** Rendered pages kept, so a benchmark's repeated batches are served at wire speed, not drawing speed. */
-const PAGE_CACHE_ENTRIES = 64;
 const BOUNDARY = 'uuid:sim-mtom-boundary-7f3a';
 
 /** A running simulated device. */
@@ -79,7 +78,7 @@ export class WsdSimulator {
   bareImageResponse = false;
   /** Answer as a broken device does (see BrokenAnswer). */
   brokenAnswer: BrokenAnswer | undefined;
-  private readonly pageCache = new Map<string, Promise<Buffer>>();
+  private readonly pages = new PageCache();
   private nextJobId = 1;
   private port = 0;
   private readonly host: string;
@@ -257,7 +256,7 @@ export class WsdSimulator {
     if (job.cancelled || res.destroyed) return void res.destroy();
     job.delivered += 1;
     if (job.source !== 'Platen' && job.delivered % (job.source === 'ADFDuplex' ? 2 : 1) === 0) this.adfSheets = Math.max(0, this.adfSheets - 1);
-    const image = await this.page(job, job.delivered);
+    const image = await this.pages.get(job, job.delivered);
     if (this.brokenAnswer && this.brokenAnswer !== 'malformed-soap') return this.answerBroken(res, this.brokenAnswer, image);
     if (this.bareImageResponse) return void res.writeHead(200, { 'content-type': 'image/jpeg' }).end(image);
     const root = envelope(`${NS.scan}/RetrieveImageResponse`, messageId, `<scan:RetrieveImageResponse><scan:ScanData><xop:Include href="cid:image${job.delivered}%40sim"/></scan:ScanData></scan:RetrieveImageResponse>`);
@@ -279,19 +278,6 @@ export class WsdSimulator {
     res.end(Buffer.concat([Buffer.from(`--not-${BOUNDARY}\r\nContent-Type: image/jpeg\r\n\r\n`), image, Buffer.from(`\r\n--not-${BOUNDARY}--`)]));
   }
 
-  /** The page image, drawn once per job shape and page number. */
-  private page(job: SimJob, page: number): Promise<Buffer> {
-    const key = [job.format, job.color, job.dpi, job.widthUnits, job.heightUnits, page].join('/');
-    let image = this.pageCache.get(key);
-    if (!image) {
-      if (this.pageCache.size >= PAGE_CACHE_ENTRIES) this.pageCache.delete(this.pageCache.keys().next().value as string);
-      image = renderPage(job, page);
-      this.pageCache.set(key, image);
-      image.catch(() => this.pageCache.delete(key));
-    }
-    return image;
-  }
-
   private takeFault(op: string): SimFault | undefined {
     const fault = this.faults.get(op);
     if (!fault) return undefined;
@@ -305,16 +291,6 @@ export class WsdSimulator {
     res.writeHead(status, { 'content-type': 'application/soap+xml; charset=utf-8' });
     res.end(xml);
   }
-}
-
-/** A page of the job: a flat colour that differs per page, as JPEG or PNG. */
-async function renderPage(job: SimJob, page: number): Promise<Buffer> {
-  const width = Math.max(1, Math.round((job.widthUnits / 1000) * job.dpi));
-  const height = Math.max(1, Math.round((job.heightUnits / 1000) * job.dpi));
-  const shade = (page * 40) % 256;
-  const image = sharp({ create: { width, height, channels: 3, background: { r: shade, g: 255 - shade, b: 128 } } });
-  const grey = job.color !== 'RGB24' ? image.toColourspace('b-w') : image;
-  return job.format === 'png' ? grey.png().toBuffer() : grey.jpeg({ quality: 80 }).toBuffer();
 }
 
 async function readBody(req: IncomingMessage): Promise<string> {
