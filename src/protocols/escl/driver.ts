@@ -42,6 +42,8 @@ export interface EsclDriverOptions {
 export interface EsclDriver extends ScannerDriver {
   /** Capabilities with UUID, admin/icon URIs and native details (cached like getCapabilities). */
   getEsclCapabilities(signal?: AbortSignal): Promise<EsclCapabilities>;
+  /** HP walk-up presses on devices that offer them (capabilities `events`); otherwise nothing until aborted. */
+  events(signal: AbortSignal, options: DeviceEventOptions): AsyncIterable<DeviceEvent>;
 }
 
 /** Creates a driver for one eSCL device; no network traffic happens until a method is called. */

@@ -14,9 +14,9 @@ export interface WalkupSupport {
   caps: WalkupCaps;
 }
 
-/** True for makes and models HP sells walk-up devices under. */
+/** True for makes and models HP sells walk-up devices under (HP's own MakeAndModel often omits "HP": "OfficeJet Pro 6978 All-in-One"). */
 export function isHpDevice(makeAndModel: string): boolean {
-  return /\b(hp|hewlett[- ]packard)\b/i.test(makeAndModel);
+  return /\b(hp|hewlett[- ]packard|officejet|deskjet|laserjet|envy|photosmart|pagewide|scanjet|smart ?tank|neverstop)\b/i.test(makeAndModel);
 }
 
 /** The origins to ask, in order: the eSCL one, then port 80 of the same host when that differs. */
