@@ -70,6 +70,7 @@ describe('HP walk-up end to end', () => {
   }, 120_000);
 
   it('shutdown removes the destination', async () => {
+    expect([...(sim.walkup?.destinations.values() ?? [])].map((d) => d.name)).toEqual(['Scan to HA']);
     expect(await gateway.terminate()).toBe(0);
     expect([...(sim.walkup?.destinations.values() ?? [])]).toEqual([]);
   }, 60_000);
