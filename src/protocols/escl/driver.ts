@@ -1,5 +1,7 @@
 /** The eSCL (AirScan) implementation of ScannerDriver, and a one-shot capabilities probe. */
+import { setTimeout as delay } from 'node:timers/promises';
 import type { ScannerCapabilities } from '../../core/capabilities.js';
+import type { DeviceEvent, DeviceEventOptions, DeviceJob } from '../../core/device-events.js';
 import type { DeviceCredentials } from '../../core/device.js';
 import { ScanError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
@@ -12,6 +14,10 @@ import { EsclHttp, discard, type EsclResponse } from './http.js';
 import { runEsclJob } from './scan-job.js';
 import { parseScannerStatus, type EsclStatus } from './status.js';
 import { DEFAULT_ESCL_TIMING, type EsclTiming } from './timing.js';
+import { mergeWalkupChoices, walkupChoicesOf } from './walkup/panel-job.js';
+import { findWalkup, isHpDevice, walkupOrigins, type WalkupSupport } from './walkup/support.js';
+import { DEFAULT_WALKUP_TIMING, type WalkupTiming } from './walkup/timing.js';
+import { walkupEvents } from './walkup/walkup-events.js';
 
 /** How to reach and talk to one eSCL device. */
 export interface EsclDriverOptions {
@@ -28,12 +34,16 @@ export interface EsclDriverOptions {
   /** Scanner id or host:port, for logs and traces. */
   deviceLabel: string;
   timing?: Partial<EsclTiming>;
+  /** Waits of HP walk-up Scan to Computer (tests shrink them). */
+  walkupTiming?: Partial<WalkupTiming>;
 }
 
 /** The eSCL driver, which also exposes the eSCL-specific identity details of its capabilities. */
 export interface EsclDriver extends ScannerDriver {
   /** Capabilities with UUID, admin/icon URIs and native details (cached like getCapabilities). */
   getEsclCapabilities(signal?: AbortSignal): Promise<EsclCapabilities>;
+  /** HP walk-up presses on devices that offer them (capabilities `events`); otherwise nothing until aborted. */
+  events(signal: AbortSignal, options: DeviceEventOptions): AsyncIterable<DeviceEvent>;
 }
 
 /** Creates a driver for one eSCL device; no network traffic happens until a method is called. */
@@ -42,10 +52,19 @@ export function createEsclDriver(options: EsclDriverOptions): EsclDriver {
   const logger = options.logger.child({ protocol: 'escl', device: options.deviceLabel });
   const http = createHttp(options, timing, logger);
   let cached: Promise<EsclCapabilities> | undefined;
+  let walkup: WalkupSupport | undefined;
+  const walkupHttps = walkupOrigins(options.baseUrl).map((origin) => (origin === `${new URL(options.baseUrl).origin}/` ? http : createHttp({ ...options, baseUrl: origin }, timing, logger)));
 
+  const readCapabilities = async (signal?: AbortSignal): Promise<EsclCapabilities> => {
+    const escl = await fetchCapabilities(http, signal);
+    if (!isHpDevice(`${escl.caps.manufacturer ?? ''} ${escl.makeAndModel ?? ''}`)) return escl;
+    // HP walk-up Scan to Computer: panel presses arrive as button events (events()).
+    walkup = await findWalkup(walkupHttps, logger, signal);
+    return walkup ? { ...escl, caps: { ...escl.caps, events: ['button'] } } : escl;
+  };
   const getEsclCapabilities = (signal?: AbortSignal): Promise<EsclCapabilities> => {
     if (!cached) {
-      const pending = fetchCapabilities(http, signal);
+      const pending = readCapabilities(signal);
       cached = pending;
       // A failed read is not cached: the next call tries the device again.
       pending.catch(() => {
@@ -56,6 +75,8 @@ export function createEsclDriver(options: EsclDriverOptions): EsclDriver {
   };
   const readStatus = (signal?: AbortSignal): Promise<EsclStatus> => fetchStatus(http, signal);
   const undeletedJobs = new Set<string>();
+  const walkupTiming: WalkupTiming = { ...DEFAULT_WALKUP_TIMING, ...options.walkupTiming };
+  const sessions = new Set<{ abort: AbortController; done: Promise<void> }>();
 
   return {
     protocol: 'escl',
@@ -66,15 +87,54 @@ export function createEsclDriver(options: EsclDriverOptions): EsclDriver {
     async getStatus(signal?: AbortSignal): Promise<ScannerStatus> {
       return (await readStatus(signal)).status;
     },
-    scan(settings: ScanSettings, signal: AbortSignal): AsyncIterable<ScannedPage> {
+    scan(settings: ScanSettings, signal: AbortSignal, deviceJob?: DeviceJob): AsyncIterable<ScannedPage> {
       return (async function* () {
         const { native, makeAndModel, caps } = await getEsclCapabilities(signal);
         const paceAdfPages = needsAdfPacing(`${caps.manufacturer ?? ''} ${makeAndModel ?? ''}`);
-        yield* runEsclJob({ http, timing, logger, readStatus, paceAdfPages, undeletedJobs }, settings, native, signal);
+        // A walk-up press: the panel's source (and photo) win over the bound profile's.
+        const choices = walkupChoicesOf(deviceJob);
+        const chosen = choices ? mergeWalkupChoices(settings, choices, caps) : settings;
+        yield* runEsclJob({ http, timing, logger, readStatus, paceAdfPages, undeletedJobs }, chosen, native, signal);
       })();
     },
-    close: () => http.close(),
+    // The walk-up long-poll does not hold the scanner; keeping it through jobs spares the panel re-registrations.
+    eventsDuringJobs: true,
+    events(signal: AbortSignal, eventOptions: DeviceEventOptions): AsyncIterable<DeviceEvent> {
+      const abort = new AbortController();
+      const linked = AbortSignal.any([signal, abort.signal]);
+      let ended!: () => void;
+      const session = { abort, done: new Promise<void>((resolve) => (ended = resolve)) };
+      sessions.add(session);
+      return (async function* () {
+        try {
+          await getEsclCapabilities(linked);
+          if (!walkup) return await untilAborted(linked);
+          const readAdf = async (s: AbortSignal) => (await readStatus(s)).status.adf;
+          yield* walkupEvents({ client: walkup.client, caps: walkup.caps, logger, timing: walkupTiming, readAdf }, linked, eventOptions);
+        } finally {
+          sessions.delete(session);
+          ended();
+        }
+      })();
+    },
+    async close() {
+      // Walk-up destinations are removed before the sockets they need are released.
+      const open = [...sessions];
+      for (const session of open) session.abort.abort();
+      if (open.length > 0) {
+        const limit = new AbortController();
+        await Promise.race([Promise.all(open.map((s) => s.done)), delay(walkupTiming.removeTimeoutMs * 2, undefined, { signal: limit.signal }).catch(() => undefined)]);
+        limit.abort();
+      }
+      await Promise.all([...new Set(walkupHttps.concat(http))].map((h) => h.close()));
+    },
   };
+}
+
+/** Resolves when `signal` aborts: a device without walk-up has nothing to push, and ending would only be reopened. */
+function untilAborted(signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
 }
 
 /**

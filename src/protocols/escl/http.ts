@@ -41,6 +41,8 @@ export interface EsclRequest {
   signal?: AbortSignal;
   /** Overrides the default wait for response headers (NextDocument blocks until the page is scanned). */
   headersTimeoutMs?: number;
+  /** Extra request headers (the walk-up event table's If-None-Match). */
+  headers?: Record<string, string>;
 }
 
 /** A response whose body has not been read yet. */
@@ -181,7 +183,7 @@ export class EsclHttp {
   private requestHeaders(origin: URL, req: EsclRequest): Record<string, string> {
     const port = origin.port || (origin.protocol === 'https:' ? '443' : '80');
     // EPSON wants the port in Host even when it is the default one.
-    const headers: Record<string, string> = { host: this.options.hostHeader ?? `${origin.hostname}:${port}` };
+    const headers: Record<string, string> = { ...req.headers, host: this.options.hostHeader ?? `${origin.hostname}:${port}` };
     if (req.body !== undefined) headers['content-type'] = 'text/xml';
     const { username, password } = this.options.credentials ?? {};
     if (username !== undefined || password !== undefined) {

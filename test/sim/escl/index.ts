@@ -11,3 +11,4 @@ export { parseDeviceCaps } from './device-caps.js';
 export { parseScanSettings, type SimScanSettings } from './scan-settings.js';
 export { fixturePath, DEFAULT_CAPABILITIES_FIXTURE } from './fixture-path.js';
 export { announceEscl, esclTxtFor, DEFAULT_ESCL_TXT, type EsclAnnouncement, type AnnouncementHandle, type EsclTxt } from './announce.js';
+export { WalkupDevice, SIM_MAX_DESTINATIONS, type PanelChoices, type SimDestination } from './walkup.js';

@@ -32,6 +32,8 @@ export interface EsclSimulatorOptions {
   imageKind?: SimImageKind;
   /** NextDocument answer when an ADF job starts with an empty feeder: 404 (spec) or 409 (AirSane). Default 404. */
   emptyFeederAnswer?: EmptyFeederAnswer;
+  /** Serve HP walk-up Scan to Computer (LEDM destinations and event table) beside eSCL. */
+  hpWalkup?: boolean;
 }
 
 /** One HTTP request as the simulator received it. */

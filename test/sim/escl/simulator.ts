@@ -24,12 +24,13 @@ import { parseScanSettings } from './scan-settings.js';
 import type { SimJob } from './sim-job.js';
 import { buildStatusXml } from './status-xml.js';
 import { makeSelfSignedCert } from './self-signed.js';
+import { WalkupDevice } from './walkup.js';
 
 /** Icon path under the eSCL root (devices put it anywhere; the TXT record says where). */
 const ICON_RESOURCE = 'Icon.png';
 
-type Resolved = Required<Omit<EsclSimulatorOptions, 'requireHostHeader' | 'uuid' | 'makeAndModel'>> &
-  Pick<EsclSimulatorOptions, 'requireHostHeader' | 'uuid' | 'makeAndModel'>;
+type Resolved = Required<Omit<EsclSimulatorOptions, 'requireHostHeader' | 'uuid' | 'makeAndModel' | 'hpWalkup'>> &
+  Pick<EsclSimulatorOptions, 'requireHostHeader' | 'uuid' | 'makeAndModel' | 'hpWalkup'>;
 
 /** A simulated eSCL scanner; `start()` listens, `stop()` closes every connection. */
 export class EsclSimulator {
@@ -44,6 +45,8 @@ export class EsclSimulator {
   private stopping = new AbortController();
   private server: Server | undefined;
   private listenPort = 0;
+  /** HP walk-up Scan to Computer (option `hpWalkup`): destinations, event table, `press()`, `restart()`. */
+  readonly walkup: WalkupDevice | undefined;
 
   constructor(options: EsclSimulatorOptions = {}) {
     this.options = {
@@ -62,6 +65,18 @@ export class EsclSimulator {
       adfPages: this.options.adfPages,
       emptyFeederAnswer: this.options.emptyFeederAnswer,
     });
+    this.walkup = this.options.hpWalkup ? new WalkupDevice(() => this.origin) : undefined;
+  }
+
+  /** scheme://host:port of the device. */
+  get origin(): string {
+    return new URL(this.baseUrl).origin;
+  }
+
+  /** A power cycle: every connection drops, walk-up destinations and events are forgotten. */
+  restart(): void {
+    this.walkup?.restart();
+    for (const socket of this.sockets) socket.destroy();
   }
 
   /** Listens on host:port; with `https`, makes a self-signed certificate first. */
@@ -85,6 +100,7 @@ export class EsclSimulator {
     if (!server) return;
     this.server = undefined;
     this.stopping.abort();
+    this.walkup?.close();
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     for (const socket of this.sockets) socket.destroy();
     server.closeAllConnections();
@@ -194,6 +210,7 @@ export class EsclSimulator {
 
   private async route(req: IncomingMessage, res: ServerResponse, body: string): Promise<void> {
     const path = (req.url ?? '').split('?')[0] ?? '';
+    if (this.walkup?.handle(req, res, body, path, new URL(req.url ?? '/', 'http://sim').searchParams)) return;
     const base = trimSlashes(this.options.basePath);
     if (!path.startsWith(`${base}/`)) return sendEmpty(res, 404);
     const resource = path.slice(base.length + 1);
