@@ -273,9 +273,10 @@ export class Gateway implements GatewayApi {
     return this.deviceEvents.watch(scannerId, buttons);
   }
 
-  /** The status poller stays the one owner of status: a device saying it changed is polled now. */
+  /** A pushed status is shown at once (the directory owns it); a job that ended on the device makes it poll now. */
   private onDeviceEvent(scannerId: string, event: DeviceEvent): void {
-    if (event.kind === 'status' || event.kind === 'job_ended') this.scanners.pollSoon(scannerId);
+    if (event.kind === 'status') this.scanners.applyPushedStatus(scannerId, event.status);
+    else if (event.kind === 'job_ended') this.scanners.pollSoon(scannerId);
     this.emit('deviceEvent', scannerId, event);
   }
 

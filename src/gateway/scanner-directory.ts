@@ -7,6 +7,7 @@ import { EventEmitter } from 'node:events';
 import { scannerNotFound, ScanError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { ScannerDriver } from '../core/scanner.js';
+import type { ScannerStatus } from '../core/status.js';
 import { checkScannerName } from '../core/scanner-name.js';
 import type { DeviceRecord, DeviceRecords, DriverFactory } from '../core/device-record.js';
 import type { CapabilitiesCache } from './capabilities-cache.js';
@@ -130,6 +131,19 @@ export class ScannerDirectory extends EventEmitter<ScannerDirectoryEvents> {
   /** The driver a job runs on: the queue that asks is the device's only user. */
   driverOf(id: string): ScannerDriver {
     return this.requireEntry(id).driver;
+  }
+
+  /**
+   * A status the device pushed (WSD status events): taken as if polled, so it shows without waiting
+   * for the next poll. Availability stays the poller's verdict: a scanner thought offline is polled instead.
+   */
+  applyPushedStatus(id: string, status: ScannerStatus): void {
+    const entry = this.entries.get(id);
+    if (!entry || entry.removed || entry.released) return;
+    if (!entry.online) return this.poller.pollSoon(entry);
+    if (JSON.stringify(status) === JSON.stringify(entry.status)) return;
+    entry.status = status;
+    this.emit('status', entry);
   }
 
   /** Polls the scanner shortly (a job started or ended, a command wants its verdict). */

@@ -44,6 +44,8 @@ export class FakeDriver implements ScannerDriver {
   active = 0;
   maxActive = 0;
   closed = false;
+  /** How often the status was asked for. */
+  statusCalls = 0;
 
   async getCapabilities(): Promise<ScannerCapabilities> {
     if (this.failure) throw this.failure;
@@ -51,6 +53,7 @@ export class FakeDriver implements ScannerDriver {
   }
 
   async getStatus(): Promise<ScannerStatus> {
+    this.statusCalls += 1;
     if (this.failure) throw this.failure;
     return this.status;
   }

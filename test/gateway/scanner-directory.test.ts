@@ -120,6 +120,19 @@ describe('scanner directory', () => {
     expect(directory.list()).toHaveLength(1);
   });
 
+  it('shows a status the device pushed at once, without a poll, and only for a scanner it holds online', async () => {
+    const { registry, directory, drivers, events } = await rig();
+    const record = registry.report(finding('office'));
+    await expect.poll(() => directory.get(record.id)?.online).toBe(true);
+    const polls = drivers.get(record.id)!.statusCalls;
+    directory.applyPushedStatus(record.id, { state: 'processing', adf: 'loaded' });
+    expect(directory.get(record.id)?.status).toEqual({ state: 'processing', adf: 'loaded' });
+    expect(events.at(-1)).toBe(`status:${record.id}`);
+    directory.applyPushedStatus(record.id, { state: 'processing', adf: 'loaded' });
+    expect(events.filter((e) => e === `status:${record.id}`)).toHaveLength(1);
+    expect(drivers.get(record.id)!.statusCalls).toBe(polls);
+  });
+
   it('a device that said goodbye is offline at once', async () => {
     const { registry, directory, events } = await rig();
     const record = registry.report(finding('office'));
