@@ -17,6 +17,12 @@ export const DEVICE_EVENT_KINDS: readonly DeviceEventKind[] = ['button', 'status
  */
 export type DeviceJob = Readonly<Record<string, string>>;
 
+/**
+ * The DeviceJob field naming the protocol whose driver produced it: a driver that speaks for a
+ * device through several protocols hands the scan to that one (src/protocols/composite-driver.ts).
+ */
+export const DEVICE_JOB_PROTOCOL_FIELD = 'protocol';
+
 /** A button on the device was used; `action` is what happened to it (`press` today). */
 export interface ButtonEvent {
   kind: 'button';

@@ -229,9 +229,10 @@ export class ScannerDirectory extends EventEmitter<ScannerDirectoryEvents> {
   private refresh(record: DeviceRecord): void {
     const entry = this.entries.get(record.id);
     if (!entry) return this.adopt(record);
-    const urlChanged = record.endpoints[0]?.url !== entry.url;
+    // A new address, or other protocols learnt or lost (whose events a driver hears), needs a new driver.
+    const driverStale = record.endpoints[0]?.url !== entry.url || otherUrls(record) !== otherUrls(entry.record);
     entry.record = { ...record, name: entry.record.name };
-    if (urlChanged && !this.deps.isBusy(entry.id)) this.replaceDriver(entry);
+    if (driverStale && !this.deps.isBusy(entry.id)) this.replaceDriver(entry);
     // Back in discovery while offline (or with a new address): commands wait for this poll's verdict.
     if (!entry.online || !entry.capabilitiesConfirmed) entry.contact.expect();
     this.poller.pollSoon(entry);
@@ -280,4 +281,12 @@ export class ScannerDirectory extends EventEmitter<ScannerDirectoryEvents> {
     if (!entry) throw scannerNotFound(id);
     return entry;
   }
+}
+
+/** The best endpoint of each other protocol a record speaks, as one comparable string. */
+function otherUrls(record: DeviceRecord): string {
+  return Object.entries(record.otherEndpoints ?? {})
+    .map(([protocol, endpoints]) => `${protocol} ${endpoints?.[0]?.url ?? ''}`)
+    .sort()
+    .join('\n');
 }

@@ -178,6 +178,23 @@ describe('scanner directory', () => {
     expect(directory.list().map((s) => s.id)).toEqual([record.id]);
   });
 
+  it('builds a new driver when the device turns out to speak another protocol too, and when that one leaves', async () => {
+    const made: DeviceRecord[] = [];
+    const { registry, directory, drivers } = await rig({ makeDriver: (record) => (made.push(record), new FakeDriver()) });
+    const escl = { key: 'uuid:combo', source: 'mdns', protocol: 'escl', name: 'combo', endpoints: [{ url: 'http://192.0.2.10/eSCL' }] } satisfies DeviceFinding;
+    const record = registry.report(escl);
+    await expect.poll(() => directory.get(record.id)?.online).toBe(true);
+    const first = drivers.get(record.id)!;
+    // Its WS-Scan service found later: same presented URL, but the driver must hear that protocol's events.
+    registry.report({ key: 'uuid:combo', source: 'wsd', protocol: 'wsd', name: 'combo', endpoints: [{ url: 'http://192.0.2.10:5358/WSDScanner' }] });
+    expect(made.at(-1)?.otherEndpoints).toEqual({ wsd: [{ url: 'http://192.0.2.10:5358/WSDScanner' }] });
+    expect(directory.get(record.id)?.url).toBe('http://192.0.2.10/eSCL');
+    expect(first.closed).toBe(true);
+    registry.withdraw('uuid:combo', 'wsd', 'http://192.0.2.10:5358/WSDScanner');
+    expect(made.at(-1)?.otherEndpoints).toBeUndefined();
+    expect(made).toHaveLength(3);
+  });
+
   it('keeps the key of a device found by mDNS whatever UUID its capabilities name', async () => {
     const { registry, directory } = await rig();
     const record = registry.report({ key: 'mdns:Office MFP', source: 'mdns', protocol: 'escl', name: 'office', endpoints: [{ url: 'http://192.0.2.10/eSCL' }] });
