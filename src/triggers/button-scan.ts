@@ -34,19 +34,28 @@ export const BUSY_REFUSAL = 'scanner busy: a job is running (button_busy: refuse
 /** The `onPress` of ButtonTriggers. */
 export function scanOnButton(gateway: ButtonScanPort, options: ButtonScanOptions): (binding: ButtonBinding | undefined, press: TriggerReport) => void {
   const { logger } = options;
+  /** Per scanner, button scans submitted but not yet queued: a press meanwhile finds the scanner busy. */
+  const submitting = new Map<string, number>();
+  const count = (scanner: string, by: number) => {
+    const left = (submitting.get(scanner) ?? 0) + by;
+    if (left > 0) submitting.set(scanner, left);
+    else submitting.delete(scanner);
+  };
   return (binding, press) => {
     // The press's scanner, not the binding's: a binding may be for every scanner (`*`).
     const report = (result: ButtonOutcome, extra: { job?: string; reason?: string } = {}) =>
       gateway.reportButton(press.scanner, { button: press.button, action: press.action, result, ...extra });
     if (!binding) return report('unbound');
     if (binding.action === 'event') return report('event');
-    const busy = gateway.scannerBusy(press.scanner);
+    const busy = gateway.scannerBusy(press.scanner) || submitting.has(press.scanner);
     if (busy && options.busy === 'refuse') {
       logger.info({ scanner: press.scanner, button: press.button }, 'button press refused: scanner busy');
       return report('refused', { reason: BUSY_REFUSAL });
     }
+    count(press.scanner, 1);
     gateway
       .submitScan(press.scanner, binding.profile ? { profile: binding.profile } : {}, 'button', press.deviceJob ? { deviceJob: press.deviceJob } : {})
+      .finally(() => count(press.scanner, -1))
       .then((job) => report(busy ? 'queued' : 'started', { job: job.id }))
       .catch((error: unknown) => {
         logger.warn({ err: error, scanner: press.scanner, button: press.button }, 'button scan refused');

@@ -101,6 +101,7 @@ describe('adf_loaded end to end (eSCL)', () => {
     const jammed = (await buttons.next((m) => m.json<Press>().job !== buttons.messages[0]?.json<Press>().job, JOB_WAIT_MS)).json<Press>();
     expect(jammed.result).toBe('started');
     expect((await finalOf(jammed.job!)).state).toBe('failed');
+    await adfState('jam');
     // The user clears the jam: the rest of the stack is still in, the feeder never was empty.
     sim.loadAdf(2);
     await adfState('loaded');

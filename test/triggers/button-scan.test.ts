@@ -41,6 +41,7 @@ describe('button scan', () => {
     const { gateway, presses, commands } = port();
     const onPress = handler(gateway);
     onPress(scanBinding({ button: 'email', profile: 'mail' }), press('email'));
+    await expect.poll(() => presses.length).toBe(1);
     onPress(scanBinding(), press('scan'));
     await expect.poll(() => presses.length).toBe(2);
     expect(commands).toEqual([
@@ -104,5 +105,21 @@ describe('button scan', () => {
     await expect.poll(() => presses.length).toBe(1);
     expect(presses[0]?.[1]).toEqual({ button: 'scan', action: 'press', result: 'refused', reason: 'DeviceOffline: scanner office is offline' });
     expect(lines[0]).toMatchObject({ msg: 'button scan refused', scanner: 'office', button: 'scan', err: { code: 'DeviceOffline' } });
+  });
+});
+
+describe('presses close together', () => {
+  it('a press while the previous press’s scan is still being submitted finds the scanner busy (queue: queued; refuse: refused)', async () => {
+    for (const policy of ['queue', 'refuse'] as const) {
+      const { gateway, presses, commands } = port({ busy: false });
+      const onPress = handler(gateway, policy);
+      // Two buttons read in one poll: the scanner is not busy yet when the second arrives, but its first scan is on the way.
+      onPress(scanBinding(), press('scan'));
+      onPress(scanBinding({ button: 'email' }), press('email'));
+      await expect.poll(() => presses.length).toBe(2);
+      const byButton = Object.fromEntries(presses.map(([, p]) => [p.button, p.result]));
+      expect(byButton).toEqual({ scan: 'started', email: policy === 'queue' ? 'queued' : 'refused' });
+      expect(commands).toHaveLength(policy === 'queue' ? 2 : 1);
+    }
   });
 });
