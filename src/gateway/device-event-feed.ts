@@ -129,10 +129,8 @@ export class DeviceEventFeed {
       if (this.deps.instance) options.instance = this.deps.instance;
       const events = subscription.driver.events?.(signal, options);
       for await (const event of events ?? []) {
-        // Delivered even if the subscription was closed meanwhile: the device already told it
-        // (two buttons read in one poll, the first starting a job), and a press is never dropped.
-        this.deps.onEvent(scannerId, event);
         if (signal.aborted) break;
+        this.deps.onEvent(scannerId, event);
       }
     } catch (error) {
       if (!signal.aborted) this.deps.logger.debug({ err: error, scanner: scannerId }, 'device events ended with an error');
