@@ -39,6 +39,7 @@ export function createDiscoverySources(deps: DiscoverySourcesDeps): DiscoverySou
   const listed = parseDeviceConfig(config.devices, modules);
   const hosts = [...listed.hosts, ...config.discovery.saned_hosts.map((url) => hostFromUrl(url, modules))];
   const sources: DiscoverySource[] = [createStaticSource(listed.findings)];
+  const switches = Object.fromEntries(Object.entries(config.discovery).filter((e): e is [string, boolean] => typeof e[1] === 'boolean'));
   const mdnsServices = [];
   for (const module of modules) {
     const own = hosts.filter((h) => h.protocol === module.name).map((h) => h.host);
@@ -46,7 +47,7 @@ export function createDiscoverySources(deps: DiscoverySourcesDeps): DiscoverySou
       if (own.length > 0) throw invalidRequest(`protocol ${module.name} cannot list the devices of ${own[0]?.url}`);
       continue;
     }
-    const discovery = module.discovery({ hosts: own, rescanIntervalMs, logger, tracer: deps.tracer });
+    const discovery = module.discovery({ hosts: own, rescanIntervalMs, switches, logger, tracer: deps.tracer });
     sources.push(...discovery.sources);
     mdnsServices.push(...discovery.mdnsServices);
   }

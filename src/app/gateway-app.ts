@@ -71,7 +71,7 @@ export function createGatewayApp({ config, logger, version }: GatewayAppDeps): G
   const protocolTracer: ProtocolTracer = tracer ?? NO_TRACE;
 
   const modules = PROTOCOL_MODULES;
-  const registry = new DeviceRegistry({ logger: logger.child({ component: 'registry' }), protocolPreference: protocolPreference(modules) });
+  const registry = new DeviceRegistry({ logger: logger.child({ component: 'registry' }), protocolPreference: protocolPreference(modules), protocolFor: (id) => config.protocol_preference[id] });
   const discovery = createDiscoverySources({ config, modules, report: registry.discoveryReport(), logger, tracer: protocolTracer });
   const connection = new MqttConnection({ config: mqttSettingsFrom(config.mqtt), logger, will: bridgeWill(baseTopic) });
 

@@ -8,6 +8,7 @@ import { parseDeviceList, parseJsonArrayText, UnusableEnvText } from './devices.
 import { parseProfilesConfig } from '../profiles/profile.js';
 import { parseSchedulesConfig } from '../jobs/schedule-config.js';
 import { parseButtonsConfig } from '../triggers/button-config.js';
+import { parseProtocolPreference } from './protocol-preference.js';
 import { parseTargetsConfig } from '../storage/targets/target-config.js';
 
 /** Names of the custom convict formats this schema uses. */
@@ -26,6 +27,7 @@ export const FORMAT = {
   targets: 'scan2mqtt-targets',
   schedules: 'scan2mqtt-schedules',
   buttons: 'scan2mqtt-buttons',
+  protocolPreference: 'scan2mqtt-protocol-preference',
   logLevel: 'scan2mqtt-log-level',
   pretty: 'scan2mqtt-pretty',
 } as const;
@@ -200,6 +202,9 @@ export const checkSchedules = checkKeyedSection(parseSchedulesConfig);
 /** The `buttons` list (see src/triggers/button-config.ts). */
 export const checkButtons = checkKeyedSection(parseButtonsConfig);
 
+/** The `protocol_preference` map (see src/config/protocol-preference.ts). */
+export const checkProtocolPreference = checkKeyedSection(parseProtocolPreference);
+
 /** From env: a JSON object (`SCAN2MQTT_PROFILES='{"photo":{...}}'`). */
 export function coerceJsonObject(text: string): unknown {
   let parsed: unknown;
@@ -244,6 +249,7 @@ export function registerConfigFormats(): void {
     [FORMAT.targets]: { validate: checkTargets, coerce: coerceJsonObject },
     [FORMAT.schedules]: { validate: checkSchedules, coerce: coerceDevices },
     [FORMAT.buttons]: { validate: checkButtons, coerce: coerceDevices },
+    [FORMAT.protocolPreference]: { validate: checkProtocolPreference, coerce: coerceJsonObject },
     [FORMAT.logLevel]: { validate: checkLogLevel, coerce: lowerCase },
     [FORMAT.pretty]: { validate: checkPretty, coerce: lowerCase },
   });

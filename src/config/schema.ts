@@ -108,6 +108,11 @@ export const CONFIG_SCHEMA: ConfigSectionSpec = {
     // Entries may hold passwords: never echo the value in an error.
     sensitive: true,
   },
+  protocol_preference: {
+    doc: 'Per scanner id, the protocol a device speaking several is scanned over: {"<id>": "escl"|"wsd"|"sane"}; others prefer eSCL, then WSD, then SANE',
+    format: FORMAT.protocolPreference,
+    default: {},
+  },
   scan: {
     defaults: {
       source: choice('Default source (platen|adf|adf_duplex); unset uses the device default', SCAN_SOURCES, null),

@@ -116,6 +116,8 @@ export interface AppConfig {
   data: DataConfig;
   discovery: DiscoveryConfig;
   devices: DeviceConfig[];
+  /** Scanner id → the protocol it is scanned over when it speaks several. */
+  protocol_preference: Readonly<Record<string, string>>;
   scan: ScanConfig;
   /** Parsed profiles, in config order. */
   profiles: ScanProfile[];

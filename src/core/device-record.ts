@@ -20,11 +20,21 @@ export interface DeviceRecord {
   iconUrl?: string;
   /** Best first: static config, plain HTTP before HTTPS, IPv4 before IPv6. */
   endpoints: DeviceEndpoint[];
+  /**
+   * Endpoints of the other protocols the same device speaks (an eSCL scanner that also offers
+   * WSD: its WS-Scan service, for WS-Eventing), by protocol; absent when it speaks only `protocol`.
+   */
+  otherEndpoints?: Partial<Record<ProtocolName, DeviceEndpoint[]>>;
   /** Every source that has reported this device. */
   sources: Set<FindingSource>;
   credentials?: DeviceCredentials;
   /** False once every endpoint has been withdrawn (goodbye); true again when reported. */
   present: boolean;
+}
+
+/** A record's endpoints for one protocol, best first: its own when it is presented by that protocol, else the ones it also speaks. */
+export function endpointsFor(record: Pick<DeviceRecord, 'protocol' | 'endpoints' | 'otherEndpoints'>, protocol: ProtocolName): DeviceEndpoint[] {
+  return record.protocol === protocol ? record.endpoints : (record.otherEndpoints?.[protocol] ?? []);
 }
 
 /** What happens to records, and the record each event carries. */

@@ -37,6 +37,8 @@ export interface ProtocolDiscoveryDeps {
   hosts: ListedHost[];
   /** How often hosts are asked again. */
   rescanIntervalMs: number;
+  /** The on/off switches of config `discovery` (`mdns`, `wsd`, …): a protocol reads the one of its own source. */
+  switches: Readonly<Record<string, boolean>>;
   logger: Logger;
   tracer: ProtocolTracer;
 }

@@ -54,10 +54,13 @@ function isIPv6Url(url: string): boolean {
 }
 
 /**
- * The protocol a record presents: of those its current endpoints speak, the first in
- * `preference` (most preferred first; the protocol modules' ranks), else the earliest seen.
+ * The protocol a record presents: `chosen` (config `protocol_preference`) when its current
+ * endpoints speak it, else of those they speak the first in `preference` (most preferred
+ * first; the protocol modules' ranks), else the earliest seen.
  */
-export function preferredProtocol(endpoints: readonly SourcedEndpoint[], fallback: ProtocolName, preference: readonly ProtocolName[]): ProtocolName {
+export function preferredProtocol(endpoints: readonly SourcedEndpoint[], fallback: ProtocolName, preference: readonly ProtocolName[], chosen?: ProtocolName): ProtocolName {
+  // The user's choice for this device, while it is reachable that way.
+  if (chosen !== undefined && endpoints.some((e) => e.protocol === chosen)) return chosen;
   const preferred = preference.find((p) => endpoints.some((e) => e.protocol === p));
   if (preferred !== undefined) return preferred;
   const earliest = [...endpoints].sort((a, b) => a.seq - b.seq)[0];
@@ -91,4 +94,11 @@ export function allocateIds(base: string, keys: readonly string[], takenElsewher
     n++;
   }
   return ids;
+}
+
+/** The endpoints of every protocol but `protocol`, by protocol, best first; undefined when there are none. */
+export function otherProtocolEndpoints(endpoints: readonly SourcedEndpoint[], protocol: ProtocolName): Partial<Record<ProtocolName, DeviceEndpoint[]>> | undefined {
+  const others = [...new Set(endpoints.map((e) => e.protocol))].filter((p) => p !== protocol).sort();
+  if (others.length === 0) return undefined;
+  return Object.fromEntries(others.map((p) => [p, orderedEndpoints(endpoints, p)]));
 }

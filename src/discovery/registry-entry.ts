@@ -2,7 +2,7 @@
 import type { ProtocolName } from '../core/capabilities.js';
 import type { DeviceCredentials, FindingSource } from '../core/device.js';
 import type { DeviceRecord } from '../core/device-record.js';
-import { orderedEndpoints, type SourcedEndpoint } from './record-merge.js';
+import { orderedEndpoints, otherProtocolEndpoints, type SourcedEndpoint } from './record-merge.js';
 
 export type { DeviceRecord } from '../core/device-record.js';
 
@@ -43,6 +43,8 @@ export function snapshot(entry: Entry): DeviceRecord {
     sources: new Set(entry.sources),
     present: entry.present,
   };
+  const others = otherProtocolEndpoints(entry.endpoints, entry.lastProtocol);
+  if (others) record.otherEndpoints = others;
   for (const field of METADATA) if (entry.meta[field] !== undefined) record[field] = entry.meta[field];
   if (entry.credentials) record.credentials = { ...entry.credentials };
   return record;

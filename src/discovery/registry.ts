@@ -27,6 +27,8 @@ export interface DeviceRegistryDeps {
    * first (the root passes the protocol modules' ranks). Without it, the earliest seen.
    */
   protocolPreference?: readonly ProtocolName[];
+  /** The protocol the user chose for one scanner (by id; config `protocol_preference`), used while the device speaks it. */
+  protocolFor?: (id: string) => ProtocolName | undefined;
 }
 
 /** Merges findings by key (and host, for keys two devices share) into records and announces what changed. */
@@ -82,7 +84,7 @@ export class DeviceRegistry implements DeviceRecords {
       (e) => e.source !== source || (endpointUrl !== undefined && e.endpoint.url !== endpointUrl),
     );
     if (entry.endpoints.length === before) return;
-    entry.lastProtocol = this.preferred(entry.endpoints, entry.lastProtocol);
+    entry.lastProtocol = this.preferred(entry, entry.lastProtocol);
     if (entry.endpoints.length === 0 && entry.present) {
       entry.present = false;
       this.emit('lost', entry);
@@ -210,6 +212,7 @@ export class DeviceRegistry implements DeviceRecords {
     entry.present = entry.endpoints.length > 0;
     this.byKey.set(entry.key, entry);
     this.assignIds(entry.idBase, entry);
+    entry.lastProtocol = this.preferred(entry, entry.lastProtocol);
     this.emit('added', entry);
     return snapshot(entry);
   }
@@ -227,7 +230,7 @@ export class DeviceRegistry implements DeviceRecords {
     }
     if (finding.credentials && (!entry.credentials || finding.source === 'static')) entry.credentials = { ...finding.credentials };
     for (const endpoint of finding.endpoints) this.addEndpoint(entry, endpoint, finding);
-    entry.lastProtocol = this.preferred(entry.endpoints, finding.protocol);
+    entry.lastProtocol = this.preferred(entry, finding.protocol);
     return JSON.stringify(snapshot(entry), replacer) !== before;
   }
 
@@ -249,7 +252,7 @@ export class DeviceRegistry implements DeviceRecords {
     for (const field of METADATA) entry.meta[field] ??= other.meta[field];
     if (other.nameRank > entry.nameRank) Object.assign(entry, { name: other.name, nameRank: other.nameRank });
     entry.credentials ??= other.credentials;
-    entry.lastProtocol = this.preferred(entry.endpoints, entry.lastProtocol);
+    entry.lastProtocol = this.preferred(entry, entry.lastProtocol);
     entry.present = entry.endpoints.length > 0;
     this.byKey.delete(other.key);
     for (const [alias, target] of this.aliases) if (target === other.key) this.aliases.set(alias, entry.key);
@@ -295,8 +298,8 @@ export class DeviceRegistry implements DeviceRecords {
     return undefined;
   }
 
-  private preferred(endpoints: Entry['endpoints'], fallback: ProtocolName): ProtocolName {
-    return preferredProtocol(endpoints, fallback, this.deps.protocolPreference ?? []);
+  private preferred(entry: Entry, fallback: ProtocolName): ProtocolName {
+    return preferredProtocol(entry.endpoints, fallback, this.deps.protocolPreference ?? [], entry.id ? this.deps.protocolFor?.(entry.id) : undefined);
   }
 
   private resolve(key: string): string {

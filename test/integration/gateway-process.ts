@@ -40,6 +40,8 @@ export async function startGateway(env: Record<string, string | undefined>, plac
     SCAN2MQTT_MQTT_EMBEDDED_BROKER: 'never',
     SCAN2MQTT_LOG_LEVEL: 'debug',
     SCAN2MQTT_LOG_PRETTY: 'false',
+    // WS-Discovery multicasts on every interface: only inside a test network the test made.
+    ...(placement.netns ? {} : { SCAN2MQTT_DISCOVERY_WSD: 'false' }),
     ...env,
   };
   const [command, args] = placement.netns ? ['ip', ['netns', 'exec', placement.netns, TSX, 'src/main.ts']] : [TSX, ['src/main.ts']];

@@ -71,8 +71,7 @@ describe('protocol modules', () => {
     await sane.close();
   });
 
-  it('refuse what no module can drive: WSD (not implemented), unknown protocols, records without endpoint or device', () => {
-    expect(thrown(() => factory(record('wsd', 'http://192.0.2.8:5358/wsd/scan'))).code).toBe('Unsupported');
+  it('refuse what no module can drive: unknown protocols, records without endpoint or device', () => {
     expect(thrown(() => factory(record('ipp', 'http://192.0.2.8/'))).code).toBe('Unsupported');
     expect(thrown(() => factory(record('escl'))).code).toBe('InvalidRequest');
     expect(thrown(() => factory(record('sane', 'sane://192.0.2.9:6566'))).code).toBe('InvalidRequest');

@@ -8,8 +8,8 @@ import type { ScannerStatus } from '../../core/status.js';
 import { NO_TRACE, type ProtocolTracer } from '../../core/trace.js';
 import { buildGetScannerElements, capabilitiesFromNative, parseScannerElements, readScannerConfiguration, readScannerDescription, type WsdScannerDescription } from './capabilities.js';
 import { WsdClient } from './client.js';
-import { identityFrom, withIdentity, type WsdIdentity } from './identity.js';
-import { buildTransferGet, parseMetadataResponse, type WsdDeviceMetadata } from './metadata.js';
+import { identityFrom, uuidFromAddress, withIdentity, type WsdIdentity } from './identity.js';
+import { buildGetMetadata, buildTransferGet, parseMetadataResponse, type WsdDeviceMetadata } from './metadata.js';
 import type { WsdNativeCaps } from './native.js';
 import type { PanelJobIdentity } from './scan-ops.js';
 import type { TicketQuirks } from './scan-ticket.js';
@@ -33,6 +33,11 @@ export interface WsdDriverOptions {
   metadata?: { xaddr: string; endpointAddress: string };
   /** Identity already known (from discovery); wins over nothing, loses to nothing it lacks. */
   identity?: WsdIdentity;
+  /**
+   * Without `metadata`: ask the scan service for its own metadata (GetMetadata) to learn the
+   * hosting device's UUID, as a hand-listed URL carries none. A device that does not answer keeps its URL identity.
+   */
+  askServiceForHost?: boolean;
   credentials?: DeviceCredentials;
   insecureTls?: boolean;
   quirks?: TicketQuirks;
@@ -89,6 +94,9 @@ export function createWsdDriver(options: WsdDriverOptions): WsdDriver {
     if (options.metadata) {
       const metadata = await fetchWsdMetadata(client, options.metadata.xaddr, options.metadata.endpointAddress, signal);
       identity = { ...identity, ...identityFrom(metadata, options.metadata.endpointAddress) };
+    } else if (options.askServiceForHost && identity.uuid === undefined) {
+      const uuid = await hostUuidOf(client, serviceUrl, logger, signal);
+      if (uuid) identity = { ...identity, uuid };
     }
     // Panel presses and status arrive over WS-Eventing (events()).
     const caps: ScannerCapabilities = { ...withIdentity(capabilitiesFromNative(native), identity), events: ['button', 'status'] };
@@ -178,6 +186,18 @@ export function createWsdDriver(options: WsdDriverOptions): WsdDriver {
 /** Reads a device's metadata with WS-Transfer Get (sent to an XAddr, `wsa:To` = its endpoint address). */
 export async function fetchWsdMetadata(client: WsdClient, xaddr: string, endpointAddress: string, signal?: AbortSignal): Promise<WsdDeviceMetadata> {
   return parseMetadataResponse(await client.call(xaddr, buildTransferGet(endpointAddress), 'Transfer Get', signal ? { signal } : {}));
+}
+
+/** The UUID of the device hosting a scan service (its GetMetadata Relationship), or undefined when it does not say. */
+async function hostUuidOf(client: WsdClient, serviceUrl: string, logger: Logger, signal?: AbortSignal): Promise<string | undefined> {
+  try {
+    const metadata = parseMetadataResponse(await client.call(serviceUrl, buildGetMetadata(serviceUrl), 'GetMetadata', signal ? { signal } : {}), 'GetMetadata');
+    return uuidFromAddress(metadata.hostAddress);
+  } catch (error) {
+    if (signal?.aborted) throw error;
+    logger.debug({ err: error }, 'the scan service did not name its device (GetMetadata); it stays known by its URL');
+    return undefined;
+  }
 }
 
 /** Reads one device's metadata (for discovery and hand-listed devices) and releases the connection. */

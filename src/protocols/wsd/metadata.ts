@@ -29,6 +29,8 @@ export interface WsdDeviceMetadata {
   /** `pnpx:DeviceCategory`, e.g. `MFP MobilePrinter` or `Computers`. */
   deviceCategory?: string;
   hosted: HostedService[];
+  /** The hosting device's endpoint address (`urn:uuid:…`), in a hosted service's own metadata (`devprof:Host`). */
+  hostAddress?: string;
   /** URLs of the hosted services whose Types include ScannerServiceType; empty for non-scanners. */
   scannerServiceUrls: string[];
 }
@@ -51,12 +53,24 @@ export function buildTransferGet(to: string, messageId?: string): SoapRequest {
   return buildSoapRequest({ action: TRANSFER_GET_ACTION, to, ...(messageId ? { messageId } : {}) }, '');
 }
 
-/** Parses a GetResponse; a fault or a foreign document is a ScanError. */
-export function parseMetadataResponse(xml: string): WsdDeviceMetadata {
-  const envelope = parseSoapEnvelope(xml, 'Transfer GetResponse');
-  throwIfFault(envelope, 'Transfer Get');
+/**
+ * The WS-MetadataExchange GetMetadata sent to a hosted service (DPWS: every hosted service
+ * answers it); its Relationship names the hosting device, so a hand-listed service URL learns
+ * the device's UUID without WS-Discovery.
+ */
+export function buildGetMetadata(serviceUrl: string, messageId?: string): SoapRequest {
+  return buildSoapRequest({ action: GET_METADATA_ACTION, to: serviceUrl, ...(messageId ? { messageId } : {}) }, '<mex:GetMetadata/>', { mex: MEX_NS });
+}
+
+/** The GetMetadata request action. */
+export const GET_METADATA_ACTION = `${MEX_NS}/GetMetadata/Request`;
+
+/** Parses a GetResponse (or a GetMetadata response: `what` names it); a fault or a foreign document is a ScanError. */
+export function parseMetadataResponse(xml: string, what = 'Transfer Get'): WsdDeviceMetadata {
+  const envelope = parseSoapEnvelope(xml, `${what} response`);
+  throwIfFault(envelope, what);
   const metadata = envelope.payload;
-  if (!isNs(metadata, MEX_NS, 'Metadata')) throw protocolError('Transfer GetResponse: no mex:Metadata in the body');
+  if (!isNs(metadata, MEX_NS, 'Metadata')) throw protocolError(`${what} response: no mex:Metadata in the body`);
   const out: WsdDeviceMetadata = { hosted: [], scannerServiceUrls: [] };
   for (const section of nsChildren(metadata, MEX_NS, 'MetadataSection')) {
     const dialect = section.attrs.Dialect;
@@ -91,6 +105,8 @@ function readThisModel(el: NsElement | undefined, out: WsdDeviceMetadata): void 
 
 function readRelationship(section: NsElement, out: WsdDeviceMetadata): void {
   for (const rel of nsChildren(section, DEVPROF_NS, 'Relationship')) {
+    const host = nsText(nsChild(nsChild(rel, DEVPROF_NS, 'Host'), WSA_NS, 'EndpointReference'), WSA_NS, 'Address');
+    if (host !== undefined && out.hostAddress === undefined) out.hostAddress = clean(host);
     for (const hosted of nsChildren(rel, DEVPROF_NS, 'Hosted')) {
       if (out.hosted.length >= MAX_HOSTED_SERVICES) return;
       out.hosted.push(readHosted(hosted));

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ScanError } from '../../../src/core/errors.js';
-import { MAX_MATCHES, MAX_XADDRS, parseDiscoveryMessage } from '../../../src/discovery/wsd/codec.js';
+import { MAX_MATCHES, MAX_XADDRS, parseDiscoveryMessage } from '../../../src/protocols/wsd/discovery/codec.js';
 import { MAX_LIST_ENTRIES, parseScannerElements, readScannerConfiguration } from '../../../src/protocols/wsd/capabilities.js';
 import { MAX_FAULT_REASON_CHARS, faultToError, readFault } from '../../../src/protocols/wsd/faults.js';
 import { MAX_HOSTED_SERVICES, MAX_IDENTITY_CHARS, MAX_SERVICE_ADDRESSES, parseMetadataResponse } from '../../../src/protocols/wsd/metadata.js';

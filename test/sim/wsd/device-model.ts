@@ -93,6 +93,18 @@ export function metadataBody(model: SimWsdModel, scanUrl: string, printUrl: stri
   );
 }
 
+/** The mex:Metadata body of the scan service's GetMetadata response: its Relationship names the hosting device. */
+export function serviceMetadataBody(model: SimWsdModel, scanUrl: string): string {
+  return (
+    `<metadata:Metadata><metadata:MetadataSection Dialect="${NS.devprof}/Relationship"><devprof:Relationship Type="${NS.devprof}/host">` +
+    `<devprof:Host><addressing:EndpointReference><addressing:Address>${esc(model.endpointAddress)}</addressing:Address></addressing:EndpointReference>` +
+    `<devprof:Types>devprof:Device scan:ScanDeviceType</devprof:Types></devprof:Host>` +
+    `<devprof:Hosted><addressing:EndpointReference><addressing:Address>${esc(scanUrl)}</addressing:Address></addressing:EndpointReference>` +
+    `<devprof:Types>scan:ScannerServiceType</devprof:Types><devprof:ServiceId>${esc(`${model.endpointAddress}/WSDScanner`)}</devprof:ServiceId></devprof:Hosted>` +
+    `</devprof:Relationship></metadata:MetadataSection></metadata:Metadata>`
+  );
+}
+
 /** The ScannerConfiguration element. */
 export function scannerConfiguration(model: SimWsdModel): string {
   const list = (outer: string, inner: string, values: readonly (string | number)[]) => `<scan:${outer}>${values.map((v) => `<scan:${inner}>${v}</scan:${inner}>`).join('')}</scan:${outer}>`;

@@ -7,10 +7,10 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
-import sharp from 'sharp';
 import { nsChild, nsInt, nsPath, nsText, parseNsXml, type NsElement } from '../../../src/xml/namespaced-xml.js';
 import { SimEventing } from './eventing-sim.js';
-import { NS, defaultModel, envelope, faultBody, metadataBody, scannerConfiguration, scannerStatus, type SimWsdModel } from './device-model.js';
+import { PageCache } from './pages.js';
+import { NS, defaultModel, envelope, faultBody, metadataBody, scannerConfiguration, scannerStatus, serviceMetadataBody, type SimWsdModel } from './device-model.js';
 
 /** A fault to answer an operation with. */
 export interface SimFault {
@@ -22,7 +22,8 @@ export interface SimFault {
   times?: number;
 }
 
-interface SimJob {
+/** A scan job as the simulated device keeps it. */
+export interface SimJob {
   id: number;
   token: string;
   source: string;
@@ -48,7 +49,14 @@ export interface WsdSimOptions {
   model?: Partial<SimWsdModel>;
   /** Sheets in the feeder (each gives two images for ADFDuplex). */
   adfSheets?: number;
+  /** Address to listen on (default 127.0.0.1; a device namespace's address in discovery tests). */
+  host?: string;
+  /** Port to listen on (default: a free one). */
+  port?: number;
 }
+
+/** Ways a broken device answers: CreateScanJob with XML that is no SOAP; RetrieveImage as text/html or with a wrong boundary. */
+export type BrokenAnswer = 'malformed-soap' | 'wrong-content-type' | 'broken-multipart';
 
 const MAX_REQUEST_BYTES = 1024 * 1024;
 const BOUNDARY = 'uuid:sim-mtom-boundary-7f3a';
@@ -73,12 +81,17 @@ export class WsdSimulator {
   readonly eventing = new SimEventing(() => this.scanUrl);
   /** The ScanIdentifier and DestinationToken of every CreateScanJob that carried them. */
   readonly panelJobs: { scanIdentifier: string; destinationToken?: string }[] = [];
+  /** Answer as a broken device does (see BrokenAnswer). */
+  brokenAnswer: BrokenAnswer | undefined;
+  private readonly pages = new PageCache();
   private nextJobId = 1;
   private port = 0;
+  private readonly host: string;
 
   private constructor(private readonly server: Server, options: WsdSimOptions) {
     this.model = defaultModel(options.model);
     this.adfSheets = options.adfSheets ?? 3;
+    this.host = options.host ?? '127.0.0.1';
   }
 
   /** Starts a simulator on 127.0.0.1 and a free port. */
@@ -91,19 +104,27 @@ export class WsdSimulator {
         else res.destroy();
       }),
     );
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.port ?? 0, sim.host, resolve);
+    });
     sim.port = (server.address() as AddressInfo).port;
     return sim;
   }
 
   /** The XAddr (device metadata endpoint). */
   get xaddr(): string {
-    return `http://127.0.0.1:${this.port}/DeviceService/`;
+    return `${this.origin}/DeviceService/`;
+  }
+
+  /** `http://host:port`. */
+  get origin(): string {
+    return `http://${this.host}:${this.port}`;
   }
 
   /** The scanner service URL. */
   get scanUrl(): string {
-    return `http://127.0.0.1:${this.port}/WSDScanner`;
+    return `${this.origin}/WSDScanner`;
   }
 
   /** Actions seen, by local name (`CreateScanJob`, `Get`, …). */
@@ -142,8 +163,11 @@ export class WsdSimulator {
     const fault = this.takeFault(op);
     if (fault) return this.reply(res, fault.httpStatus ?? 500, envelope(`${NS.wsa}/fault`, messageId, faultBody(fault.subcode, fault.reason ?? fault.subcode)));
     if (path === '/DeviceService/' && action === 'http://schemas.xmlsoap.org/ws/2004/09/transfer/Get') {
-      const origin = `http://127.0.0.1:${this.port}`;
-      return this.reply(res, 200, envelope('http://schemas.xmlsoap.org/ws/2004/09/transfer/GetResponse', messageId, metadataBody(this.model, this.scanUrl, `${origin}/WSDPrinter`)));
+      return this.reply(res, 200, envelope('http://schemas.xmlsoap.org/ws/2004/09/transfer/GetResponse', messageId, metadataBody(this.model, this.scanUrl, `${this.origin}/WSDPrinter`)));
+    }
+    if (path === '/WSDScanner' && this.model.hasScanner && action === `${NS.mex}/GetMetadata/Request`) {
+      // DPWS: a hosted service answers GetMetadata with its relationship to the hosting device.
+      return this.reply(res, 200, envelope(`${NS.mex}/GetMetadata/Response`, messageId, serviceMetadataBody(this.model, this.scanUrl)));
     }
     if (path === '/WSDScanner' && this.model.hasScanner && action.startsWith('http://schemas.xmlsoap.org/ws/2004/08/eventing/')) {
       const reply = this.eventing.handle(op, messageId, header, requestBody);
@@ -196,6 +220,7 @@ export class WsdSimulator {
   }
 
   private createJob(res: ServerResponse, messageId: string | undefined, request: NsElement | undefined): void {
+    if (this.brokenAnswer === 'malformed-soap') return void res.writeHead(200, { 'content-type': 'application/soap+xml' }).end(`<SOAP-ENV:Envelope xmlns:SOAP-ENV="${NS.soap}"><SOAP-ENV:Body><scan:CreateScanJobResponse>`);
     const scanIdentifier = nsText(request, NS.scan, 'ScanIdentifier');
     if (scanIdentifier !== undefined) {
       const destinationToken = nsText(request, NS.scan, 'DestinationToken');
@@ -253,7 +278,8 @@ export class WsdSimulator {
     if (job.cancelled || res.destroyed) return void res.destroy();
     job.delivered += 1;
     if (job.source !== 'Platen' && job.delivered % (job.source === 'ADFDuplex' ? 2 : 1) === 0) this.adfSheets = Math.max(0, this.adfSheets - 1);
-    const image = await renderPage(job, job.delivered);
+    const image = await this.pages.get(job, job.delivered);
+    if (this.brokenAnswer && this.brokenAnswer !== 'malformed-soap') return this.answerBroken(res, this.brokenAnswer, image);
     if (this.bareImageResponse) return void res.writeHead(200, { 'content-type': 'image/jpeg' }).end(image);
     const root = envelope(`${NS.scan}/RetrieveImageResponse`, messageId, `<scan:RetrieveImageResponse><scan:ScanData><xop:Include href="cid:image${job.delivered}%40sim"/></scan:ScanData></scan:RetrieveImageResponse>`);
     res.writeHead(200, { 'content-type': `multipart/related; type="application/xop+xml"; boundary="${BOUNDARY}"; start="<root@sim>"; start-info="application/soap+xml"` });
@@ -265,6 +291,13 @@ export class WsdSimulator {
     }
     res.end(`\r\n--${BOUNDARY}--`);
     if (job.delivered >= job.images) this.state = 'Idle';
+  }
+
+  private answerBroken(res: ServerResponse, kind: BrokenAnswer, image: Buffer): void {
+    if (kind === 'wrong-content-type') return void res.writeHead(200, { 'content-type': 'text/html' }).end('<html><body>Service unavailable</body></html>');
+    res.writeHead(200, { 'content-type': `multipart/related; type="application/xop+xml"; boundary="${BOUNDARY}"; start="<root@sim>"` });
+    // The body uses another boundary than the header announces.
+    res.end(Buffer.concat([Buffer.from(`--not-${BOUNDARY}\r\nContent-Type: image/jpeg\r\n\r\n`), image, Buffer.from(`\r\n--not-${BOUNDARY}--`)]));
   }
 
   private takeFault(op: string): SimFault | undefined {
@@ -280,16 +313,6 @@ export class WsdSimulator {
     res.writeHead(status, { 'content-type': 'application/soap+xml; charset=utf-8' });
     res.end(xml);
   }
-}
-
-/** A page of the job: a flat colour that differs per page, as JPEG or PNG. */
-async function renderPage(job: SimJob, page: number): Promise<Buffer> {
-  const width = Math.max(1, Math.round((job.widthUnits / 1000) * job.dpi));
-  const height = Math.max(1, Math.round((job.heightUnits / 1000) * job.dpi));
-  const shade = (page * 40) % 256;
-  const image = sharp({ create: { width, height, channels: 3, background: { r: shade, g: 255 - shade, b: 128 } } });
-  const grey = job.color !== 'RGB24' ? image.toColourspace('b-w') : image;
-  return job.format === 'png' ? grey.png().toBuffer() : grey.jpeg({ quality: 80 }).toBuffer();
 }
 
 async function readBody(req: IncomingMessage): Promise<string> {

@@ -3,7 +3,7 @@
  * ProbeMatches, ResolveMatches, Hello and Bye read by namespace URI. Pure.
  */
 import { randomUUID } from 'node:crypto';
-import { escapeXml, isNs, nsChild, nsChildren, nsText, parseNsXml, resolveQNames, type NsElement, type ResolvedQName } from '../../xml/namespaced-xml.js';
+import { escapeXml, isNs, nsChild, nsChildren, nsText, parseNsXml, resolveQNames, type NsElement, type ResolvedQName } from '../../../xml/namespaced-xml.js';
 
 // The few URIs discovery needs; the WS-Scan client keeps its own table (discovery imports no protocol).
 const SOAP12 = 'http://www.w3.org/2003/05/soap-envelope';
@@ -72,12 +72,19 @@ function envelope(action: string, messageId: string, body: string, namespaces: R
   );
 }
 
-/** A Probe for endpoints having all `types` (each type declared with its own prefix). */
+/**
+ * The prefixes Windows writes in a Probe's Types. Some responders compare the text, not the
+ * QName: Debian's wsdd answers only `wsdp:Device`, exactly.
+ */
+const CONVENTIONAL_PREFIXES: Readonly<Record<string, string>> = { [DEVPROF_NS]: 'wsdp', [SCAN_NS]: 'wscn' };
+
+/** A Probe for endpoints having all `types` (each type declared with its usual prefix, or one of its own). */
 export function buildProbe(types: readonly ProbeType[], messageId: string): string {
   const namespaces: Record<string, string> = {};
   const names = types.map((t, i) => {
-    namespaces[`t${i}`] = t.ns;
-    return `t${i}:${t.name}`;
+    const prefix = CONVENTIONAL_PREFIXES[t.ns] ?? `t${i}`;
+    namespaces[prefix] = t.ns;
+    return `${prefix}:${t.name}`;
   });
   return envelope('Probe', messageId, `<wsd:Probe>${names.length > 0 ? `<wsd:Types>${names.join(' ')}</wsd:Types>` : ''}</wsd:Probe>`, namespaces);
 }

@@ -5,7 +5,7 @@
  */
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { networkInterfaces } from 'node:os';
-import type { Logger } from '../../core/logger.js';
+import type { Logger } from '../../../core/logger.js';
 import { MAX_DATAGRAM_BYTES } from './codec.js';
 
 /** The WS-Discovery port. */
@@ -92,6 +92,8 @@ export async function openUdpTransport(options: UdpTransportOptions): Promise<Ud
     if (options.targets) {
       for (const t of options.targets) if (sendV4) jobs.push(sendTo(sendV4, data, t.port, t.address, logger));
     } else {
+      // One interface at a time: the multicast interface is a socket option, read when the datagram
+      // leaves (after send's asynchronous lookup), so sends in parallel would all leave by the last one set.
       for (const iface of multicastInterfaces()) {
         const socket = iface.family === 'IPv4' ? sendV4 : sendV6;
         if (!socket) continue;
@@ -101,7 +103,7 @@ export async function openUdpTransport(options: UdpTransportOptions): Promise<Ud
           logger.debug({ err: error, iface: iface.name }, 'WS-Discovery: cannot send on this interface');
           continue;
         }
-        jobs.push(sendTo(socket, data, WSD_PORT, iface.family === 'IPv4' ? WSD_GROUP_V4 : `${WSD_GROUP_V6}%${iface.name}`, logger));
+        await sendTo(socket, data, WSD_PORT, iface.family === 'IPv4' ? WSD_GROUP_V4 : `${WSD_GROUP_V6}%${iface.name}`, logger);
       }
     }
     await Promise.all(jobs);

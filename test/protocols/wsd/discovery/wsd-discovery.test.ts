@@ -10,13 +10,13 @@ import { createSocket } from 'node:dgram';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { DeviceFinding } from '../../../src/core/device.js';
-import { openUdpTransport, type UdpTransport } from '../../../src/discovery/wsd/udp-transport.js';
-import { PROBE_REPEATS, WsdDiscovery } from '../../../src/discovery/wsd/wsd-discovery.js';
-import { probeWsdMetadata } from '../../../src/protocols/wsd/driver.js';
-import { DiscoveryResponder, type ResponderOptions } from '../../sim/wsd/discovery-responder.js';
-import { WsdSimulator, type WsdSimOptions } from '../../sim/wsd/simulator.js';
-import { FIXTURES } from '../../helpers/fixtures.js';
+import type { DeviceFinding } from '../../../../src/core/device.js';
+import { openUdpTransport, type UdpTransport } from '../../../../src/protocols/wsd/discovery/udp-transport.js';
+import { PROBE_REPEATS, WsdDiscovery } from '../../../../src/protocols/wsd/discovery/wsd-discovery.js';
+import { probeWsdMetadata } from '../../../../src/protocols/wsd/driver.js';
+import { DiscoveryResponder, type ResponderOptions } from '../../../sim/wsd/discovery-responder.js';
+import { WsdSimulator, type WsdSimOptions } from '../../../sim/wsd/simulator.js';
+import { FIXTURES } from '../../../helpers/fixtures.js';
 
 const logger = pino({ level: 'silent' });
 const cleanups: (() => Promise<void>)[] = [];
@@ -48,7 +48,7 @@ async function discovery(targets: { port: number }[]): Promise<{ source: WsdDisc
     },
   });
   const seen: Seen = { found: [], goodbyes: [] };
-  await source.start({ found: (f) => seen.found.push(f), goodbye: (key, src, url) => seen.goodbyes.push([key, src, url]) });
+  await source.start({ found: (f) => seen.found.push(f), goodbye: (key, src, url) => seen.goodbyes.push([key, src, url ?? '']) });
   cleanups.push(() => source.stop());
   return { source, seen, listener: () => ({ address: '127.0.0.1', port: transport!.listenPort()! }) };
 }

@@ -1,5 +1,5 @@
 /** A discovered WSD endpoint and its metadata → a DeviceFinding. Pure. */
-import type { DeviceFinding } from '../../core/device.js';
+import type { DeviceFinding } from '../../../core/device.js';
 
 /** The metadata facts a finding needs (the WSD protocol's metadata reader returns these). */
 export interface WsdFindingMetadata {

@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DEVICE_TYPE, DEVPROF_NS, PRINT_NS, PUB_NS, SCAN_DEVICE_TYPE, SCAN_NS, buildProbe, buildResolve, mayBeScanner, parseDiscoveryMessage } from '../../../src/discovery/wsd/codec.js';
-import { findingFromMetadata, findingKeyFor } from '../../../src/discovery/wsd/to-finding.js';
-import { parseMetadataResponse } from '../../../src/protocols/wsd/metadata.js';
-import { nsChild, nsText, parseNsXml, resolveQNames } from '../../../src/xml/namespaced-xml.js';
-import { FIXTURES } from '../../helpers/fixtures.js';
+import { DEVICE_TYPE, DEVPROF_NS, PRINT_NS, PUB_NS, SCAN_DEVICE_TYPE, SCAN_NS, buildProbe, buildResolve, mayBeScanner, parseDiscoveryMessage } from '../../../../src/protocols/wsd/discovery/codec.js';
+import { findingFromMetadata, findingKeyFor } from '../../../../src/protocols/wsd/discovery/to-finding.js';
+import { parseMetadataResponse } from '../../../../src/protocols/wsd/metadata.js';
+import { nsChild, nsText, parseNsXml, resolveQNames } from '../../../../src/xml/namespaced-xml.js';
+import { FIXTURES } from '../../../helpers/fixtures.js';
 
 const read = (name: string) => readFileSync(join(FIXTURES, 'wsd', name), 'utf8');
 
@@ -84,6 +84,8 @@ describe('WS-Discovery codec on real and spec messages', () => {
       { ns: DEVPROF_NS, name: 'Device' },
       { ns: SCAN_NS, name: 'ScanDeviceType' },
     ]);
+    // The text itself as Windows writes it: wsdd compares `wsdp:Device` literally.
+    expect(types.text).toBe('wsdp:Device wscn:ScanDeviceType');
     expect(nsText(nsChild(probe, soap, 'Header'), 'http://schemas.xmlsoap.org/ws/2004/08/addressing', 'Action')).toBe(`${wsd}/Probe`);
     const resolve = buildResolve('urn:uuid:<evil>&', 'urn:uuid:2');
     expect(resolve).toContain('urn:uuid:&lt;evil&gt;&amp;');

@@ -4,8 +4,8 @@
  * reads each device's metadata (again when its MetadataVersion changes) and reports only
  * devices that host a scanner service. Failures are logged; they never end the process.
  */
-import type { DeviceFinding, FindingSource } from '../../core/device.js';
-import type { Logger } from '../../core/logger.js';
+import type { DiscoveryReport, DiscoverySource } from '../../../core/discovery-source.js';
+import type { Logger } from '../../../core/logger.js';
 import {
   DEVICE_TYPE,
   SCAN_DEVICE_TYPE,
@@ -19,12 +19,6 @@ import {
 } from './codec.js';
 import { findingFromMetadata, findingKeyFor, type WsdFindingMetadata } from './to-finding.js';
 import { openUdpTransport, type WsdTransport } from './udp-transport.js';
-
-/** Where a source reports (the registry). */
-export interface DiscoveryReport {
-  found(finding: DeviceFinding): void;
-  goodbye(key: string, source: FindingSource, url: string): void;
-}
 
 /** SOAP-over-UDP: a multicast message is repeated this many times after the first send. */
 export const PROBE_REPEATS = 2;
@@ -70,7 +64,9 @@ interface Tracked {
 }
 
 /** WS-Discovery source with the `start(report)` / `stop()` / `refresh()` face of every discovery source. */
-export class WsdDiscovery {
+export class WsdDiscovery implements DiscoverySource {
+  /** The finding source name (goodbyes withdraw only this source's endpoints). */
+  readonly name = 'wsd';
   private transport: WsdTransport | undefined;
   private report: DiscoveryReport | undefined;
   private readonly tracked = new Map<string, Tracked>();
@@ -83,12 +79,17 @@ export class WsdDiscovery {
 
   constructor(private readonly deps: WsdDiscoveryDeps) {}
 
-  /** Opens the sockets and sends the first probes. */
+  /** Opens the sockets and sends the first probes; a failure is logged (hand-listed devices still work), never thrown. */
   async start(report: DiscoveryReport): Promise<void> {
     if (this.report) return;
     this.report = report;
     const open = this.deps.openTransport ?? ((logger: Logger) => openUdpTransport({ logger }));
-    this.transport = await open(this.deps.logger);
+    try {
+      this.transport = await open(this.deps.logger);
+    } catch (error) {
+      this.deps.logger.warn({ err: error }, 'WS-Discovery cannot open its sockets; WSD scanners are found only when listed by hand');
+      return;
+    }
     if (this.stopped) return void (await this.transport.close());
     this.transport.onMessage((xml, from) => this.receive(xml, from.address));
     this.interval = setInterval(() => this.refresh(), this.deps.probeIntervalMs ?? DEFAULT_PROBE_INTERVAL_MS);
@@ -153,7 +154,10 @@ export class WsdDiscovery {
   }
 
   private sighted(endpoint: DiscoveredEndpoint): void {
-    if (!mayBeScanner(endpoint)) return;
+    if (!mayBeScanner(endpoint)) {
+      this.deps.logger.debug({ address: endpoint.address }, 'WS-Discovery: a computer (pub:Computer), not a scanner; not listed');
+      return;
+    }
     if (endpoint.xaddrs.length === 0) {
       // No transport address: ask the device for one (its ResolveMatches comes back as a sighting).
       const now = Date.now();
@@ -196,6 +200,7 @@ export class WsdDiscovery {
       const gone = entry.urls.filter((url) => !urls.includes(url));
       entry.urls = urls;
       if (finding) this.safely(() => this.report?.found(finding));
+      else this.deps.logger.debug({ address: endpoint.address, xaddr }, 'WS-Discovery: no scan service in its metadata (a computer or a printer); not listed');
       for (const url of gone) this.safely(() => this.report?.goodbye(entry.key, 'wsd', url));
       return;
     }
