@@ -9,9 +9,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JobEvent } from '../../src/core/job.js';
 import { startMosquitto, type MosquittoBroker } from '../helpers/mosquitto.js';
-import { connectProbe, type Collector, type MqttProbe } from '../helpers/mqtt-probe.js';
-import { startButtonSaned, type ButtonSaned } from '../sim/saned/button-saned.js';
-import { startGateway, type GatewayProcess } from './gateway-process.js';
+import { connectProbe, type MqttProbe } from '../helpers/mqtt-probe.js';
+import { startButtonSaned } from '../sim/saned/button-saned.js';
+import { startGateway } from './gateway-process.js';
 import { JOB_WAIT_MS } from './scan-command.js';
 
 const SCANNER = 'lide';
