@@ -46,6 +46,7 @@ import { createLifecycle } from './lifecycle.js';
 import { ButtonTriggers } from '../triggers/button-triggers.js';
 import { scanOnButton } from '../triggers/button-scan.js';
 import { createDeviceEventSource } from '../triggers/device-event-source.js';
+import { createAdfLoadedSource } from '../triggers/adf-loaded-source.js';
 
 /** A running gateway. */
 export interface GatewayApp {
@@ -133,6 +134,7 @@ export function createGatewayApp({ config, logger, version }: GatewayAppDeps): G
     version,
     logger,
     enabled: config.homeassistant.enabled,
+    virtualButtons: (view) => buttons.virtualButtonsOf(view),
   });
   // Joins HA's write order, so the topics its entities read follow their discovery as before.
   const scannerData = createScannerDataPublisher({ link: connection, gateway, baseTopic, logger, sequence: homeassistant.sequence });
@@ -145,9 +147,9 @@ export function createGatewayApp({ config, logger, version }: GatewayAppDeps): G
   });
   const buttons = new ButtonTriggers({
     bindings: config.buttons,
-    sources: [createDeviceEventSource(gateway)],
+    sources: [createDeviceEventSource(gateway), createAdfLoadedSource(gateway, { debounceMs: config.adf_loaded_debounce_s * 1000 })],
     logger: logger.child({ component: 'buttons' }),
-    onPress: scanOnButton(gateway, logger),
+    onPress: scanOnButton(gateway, { busy: config.button_busy, logger: logger.child({ component: 'buttons' }) }),
   });
   let broker: EmbeddedBroker | null = null;
 

@@ -8,6 +8,9 @@ import { COLOR_MODES, DOCUMENT_FORMATS, SCAN_SOURCES } from '../core/capabilitie
 import { DEFAULT_MAX_JOB_MB, DEFAULT_MAX_PAGES, DEFAULT_MIN_PAGE_BYTES_PER_S, DEFAULT_PAGE_GRACE_S } from '../jobs/job-bounds.js';
 import { FORMAT } from './formats.js';
 import { DEFAULT_MIN_FREE_MB } from '../storage/free-space.js';
+import { DEFAULT_WATCHED_POLL_S } from '../gateway/status-poller.js';
+import { BUTTON_BUSY_POLICIES } from '../triggers/button-scan.js';
+import { DEFAULT_ADF_LOADED_DEBOUNCE_S } from '../triggers/adf-loaded-source.js';
 
 /** Prefix of every config env variable. */
 export const ENV_PREFIX = 'SCAN2MQTT_';
@@ -141,11 +144,13 @@ export const CONFIG_SCHEMA: ConfigSectionSpec = {
     default: [],
   },
   buttons: {
-    doc: "Scanner buttons that start a scan: list of {scanner, button, profile?}; only bound buttons are polled",
+    doc: 'Scanner buttons (and the virtual adf_loaded) that start a scan or only publish the press: list of {scanner, button, profile?, action? (scan|event)}; only bound scanners are watched',
     format: FORMAT.buttons,
     default: [],
   },
   button_poll_ms: integer('Milliseconds between reads of bound scanner buttons (SANE sensors)', 500, 100, 60_000),
+  button_busy: choice('A button press while its scanner is busy: queue (scan after the running job) or refuse; either way reported on .../button', BUTTON_BUSY_POLICIES, 'queue'),
+  adf_loaded_debounce_s: integer('Seconds the feeder must stay loaded before adf_loaded presses (paper goes in sheet by sheet)', DEFAULT_ADF_LOADED_DEBOUNCE_S, 0, 60),
   history: {
     max_jobs: integer('Finished jobs kept in the job history (bridge/request/history)', 200, 1, 10_000),
   },
@@ -157,6 +162,7 @@ export const CONFIG_SCHEMA: ConfigSectionSpec = {
     idle_s: integer('Seconds between status polls of an idle scanner', 10, 1, MAX_SECONDS),
     busy_s: integer('Seconds between status polls while a job runs', 2, 1, MAX_SECONDS),
     offline_after_failures: integer('Failed polls in a row before a scanner is reported offline', 3, 1, 1000),
+    watched_s: integer('Seconds between status polls of an idle scanner whose feeder a trigger watches (adf_loaded bound)', DEFAULT_WATCHED_POLL_S, 1, MAX_SECONDS),
   },
   log: {
     level: { doc: 'trace, debug, info, warn, error, fatal or silent', format: FORMAT.logLevel, default: 'info' },

@@ -5,6 +5,7 @@ import type { ScanProfile } from '../profiles/profile.js';
 import type { ScheduleConfig } from '../jobs/schedule-config.js';
 import type { TargetConfig } from '../storage/targets/target-config.js';
 import type { ButtonBinding } from '../triggers/button-config.js';
+import type { ButtonBusyPolicy } from '../triggers/button-scan.js';
 
 export type { DeviceConfig } from './devices.js';
 
@@ -93,6 +94,7 @@ export interface PollingConfig {
   idle_s: number;
   busy_s: number;
   offline_after_failures: number;
+  watched_s: number;
 }
 
 /** Log output. */
@@ -124,6 +126,8 @@ export interface AppConfig {
   schedules: ScheduleConfig[];
   buttons: ButtonBinding[];
   button_poll_ms: number;
+  button_busy: ButtonBusyPolicy;
+  adf_loaded_debounce_s: number;
   history: HistoryConfig;
   delivery: DeliveryConfig;
   polling: PollingConfig;

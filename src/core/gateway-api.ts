@@ -32,10 +32,22 @@ export interface ScannerStatePayload {
   job: JobEvent | null;
 }
 
-/** A press of a scanner's own button. */
+/**
+ * What became of a press: a scan `started` (the scanner was free) or `queued` behind a running job,
+ * `refused` (with a reason: busy under `button_busy: refuse`, or the scan could not be submitted),
+ * `event` (an `action: event` binding: published only), `unbound` (no binding for the button).
+ */
+export type ButtonOutcome = 'started' | 'queued' | 'refused' | 'event' | 'unbound';
+
+/** A press of a scanner's own button (or a virtual one, `adf_loaded`), and what the gateway did about it. */
 export interface ButtonPress {
   button: string;
   action: string;
+  result?: ButtonOutcome;
+  /** The job the press started or queued. */
+  job?: string;
+  /** Why a press was refused. */
+  reason?: string;
 }
 
 /** Health report for `bridge/request/health`. */

@@ -5,11 +5,12 @@
  */
 import { EventEmitter } from 'node:events';
 import type { ScanCommand } from '../core/commands.js';
-import type { DeviceEvent } from '../core/device-events.js';
+import { EVERY_SCANNER, type DeviceEvent } from '../core/device-events.js';
 import { ScanError } from '../core/errors.js';
 import type {
   DeliveryRetryView,
   DeliveryView,
+  ButtonPress,
   GatewayApi,
   GatewayEvents,
   HealthReport,
@@ -84,6 +85,8 @@ export class Gateway implements GatewayApi {
   /** Every scanner's preferences. */
   readonly preferences: PreferencesService;
   private readonly deviceEvents: DeviceEventFeed;
+  /** Per scanner id (or `*`), how many triggers watch its status (polled faster). */
+  private readonly statusWatchers = new Map<string, number>();
 
   constructor(private readonly deps: GatewayDeps) {
     this.log = deps.logger;
@@ -99,6 +102,7 @@ export class Gateway implements GatewayApi {
       polling: deps.polling,
       discoverNow: deps.discoverNow,
       isBusy: (id) => this.jobs.isBusy(id),
+      statusWatched: (id) => this.statusWatchers.has(id) || this.statusWatchers.has(EVERY_SCANNER),
       endJobs: (id, reason) => this.jobs.endJobs(id, reason),
       reportError,
     });
@@ -254,9 +258,29 @@ export class Gateway implements GatewayApi {
     this.emitter.off(event, listener as (...args: unknown[]) => void);
   }
 
-  /** Publishes a button press (from a driver's sensors or WSD events). */
-  reportButton(scannerId: string, button: string, action: string): void {
-    this.emit('button', scannerId, { button, action });
+  /** Publishes a button press (from any trigger source) and what became of it. */
+  reportButton(scannerId: string, press: ButtonPress): void {
+    this.emit('button', scannerId, press);
+  }
+
+  /** True while a job runs on the scanner. */
+  scannerBusy(scannerId: string): boolean {
+    return this.jobs.isBusy(scannerId);
+  }
+
+  /** A trigger watches a scanner's status (`*`: every scanner's): polled every `polling.watched_s` while idle, until the returned function is called. */
+  watchStatus(scannerId: string): () => void {
+    this.statusWatchers.set(scannerId, (this.statusWatchers.get(scannerId) ?? 0) + 1);
+    // Its next poll may be a whole idle interval away: start the faster rhythm now.
+    for (const entry of this.scanners.list()) if (scannerId === EVERY_SCANNER || entry.id === scannerId) this.scanners.pollSoon(entry.id);
+    let done = false;
+    return () => {
+      if (done) return;
+      done = true;
+      const left = (this.statusWatchers.get(scannerId) ?? 1) - 1;
+      if (left > 0) this.statusWatchers.set(scannerId, left);
+      else this.statusWatchers.delete(scannerId);
+    };
   }
 
   /** Publishes a preview image of the last page. */

@@ -29,6 +29,8 @@ export interface ScannerDirectoryDeps {
   discoverNow: () => Promise<void>;
   /** True while a job runs on the scanner (polls faster; its driver is not swapped under it). */
   isBusy: (scannerId: string) => boolean;
+  /** True while a trigger watches the scanner's status (polled every `polling.watched_s`). */
+  statusWatched?: (scannerId: string) => boolean;
   /** Ends the jobs of a scanner that goes away; its driver is closed once they have. */
   endJobs: (scannerId: string, reason: string) => Promise<void>;
   /** Keeps a failure for the health report. */
@@ -66,6 +68,7 @@ export class ScannerDirectory extends EventEmitter<ScannerDirectoryEvents> {
       settings: deps.polling,
       logger: deps.logger.child({ component: 'poller' }),
       isBusy: (entry) => deps.isBusy(entry.id),
+      isWatched: (entry) => deps.statusWatched?.(entry.id) ?? false,
       onCapabilities: (entry) => {
         if (entry.capabilities) void deps.capabilitiesCache?.remember(entry.id, entry.capabilities);
         // A hand-listed device is known by URL until it tells its UUID; the registry decides what that changes.

@@ -11,7 +11,12 @@ export interface PollingSettings {
   idle_s: number;
   busy_s: number;
   offline_after_failures: number;
+  /** While a trigger watches a scanner's status (an `adf_loaded` binding); DEFAULT_WATCHED_POLL_S when unset. */
+  watched_s?: number;
 }
+
+/** Seconds between status polls of an idle scanner a trigger watches, unless configured. */
+export const DEFAULT_WATCHED_POLL_S = 2;
 
 /** An unreachable scanner is retried no less often than this. */
 export const MAX_OFFLINE_POLL_INTERVAL_MS = 5 * 60 * 1000;
@@ -24,6 +29,8 @@ interface PollerDeps {
   settings: PollingSettings;
   logger: Logger;
   isBusy: (entry: ScannerEntry) => boolean;
+  /** True while a trigger watches the scanner's status (polled every `watched_s` while idle). */
+  isWatched?: (entry: ScannerEntry) => boolean;
   onCapabilities: (entry: ScannerEntry) => void;
   onAvailability: (entry: ScannerEntry) => void;
   onStatus: (entry: ScannerEntry) => void;
@@ -110,9 +117,10 @@ export class StatusPoller {
   }
 
   private nextDelay(entry: ScannerEntry): number {
-    const { idle_s, busy_s, offline_after_failures } = this.deps.settings;
+    const { idle_s, busy_s, offline_after_failures, watched_s = DEFAULT_WATCHED_POLL_S } = this.deps.settings;
     if (this.deps.isBusy(entry)) return busy_s * 1000;
-    if (entry.online || entry.failures < offline_after_failures) return (entry.failures > 0 ? busy_s : idle_s) * 1000;
+    const idle = this.deps.isWatched?.(entry) ? Math.min(idle_s, watched_s) : idle_s;
+    if (entry.online || entry.failures < offline_after_failures) return (entry.failures > 0 ? busy_s : idle) * 1000;
     const backoff = idle_s * 1000 * 2 ** Math.min(entry.failures - offline_after_failures, 6);
     return Math.min(backoff, MAX_OFFLINE_POLL_INTERVAL_MS);
   }

@@ -39,6 +39,8 @@ export interface DiscoveryContext {
 export interface ScannerExtras {
   /** Buttons seen pressed that the capabilities did not list. */
   learnedButtons?: readonly string[];
+  /** Virtual buttons bound for the scanner (`adf_loaded`): trigger sources the device itself does not report. */
+  virtualButtons?: readonly string[];
 }
 
 /** The discovery payload for one scanner. */
@@ -69,10 +71,10 @@ function scannerComponents(
   extras: ScannerExtras,
 ): Record<string, HaComponent> {
   const caps = view.capabilities;
-  const learned = extras.learnedButtons ?? [];
+  const learned = [...(extras.virtualButtons ?? []), ...(extras.learnedButtons ?? [])];
   const hasFeeder = caps !== undefined && (caps.sources.adf !== undefined || caps.sources.adf_duplex !== undefined);
   // Only devices that push button presses (capabilities `events`, whatever the protocol) get
-  // the event entity, or any scanner once a press was seen.
+  // the event entity, or a scanner with a bound virtual button, or any scanner once a press was seen.
   const canPress = (caps?.events?.includes('button') ?? false) || learned.length > 0;
   return {
     ...statusComponents(cc),

@@ -4,7 +4,7 @@
  * (state, preferences, last_scan, preview: src/mqtt/), which work with discovery off.
  * The only file in this folder that does I/O.
  */
-import type { GatewayApi, GatewayEvents, ScannerView } from '../core/gateway-api.js';
+import type { ButtonPress, GatewayApi, GatewayEvents, ScannerView } from '../core/gateway-api.js';
 import type { Logger } from '../core/logger.js';
 import { buildBridgeDiscovery, buildScannerDiscovery, type DiscoveryContext } from './discovery-payloads.js';
 import { createDiscoveryLedger, isOwnDiscovery } from './discovery-ledger.js';
@@ -33,6 +33,8 @@ export interface HomeAssistantPublisherDeps {
   enabled: boolean;
   /** Project URL reported as the discovery origin's `url`. */
   supportUrl?: string;
+  /** The virtual buttons bound for a scanner (`adf_loaded`): it gets the event entity with them as event types. */
+  virtualButtons?: (view: ScannerView) => readonly string[];
   /** Overrides BIRTH_RESEND_DELAY_MS (tests use a short one). */
   birthResendDelayMs?: { min: number; max: number };
 }
@@ -88,7 +90,7 @@ export function createHomeAssistantPublisher(deps: HomeAssistantPublisherDeps): 
     // replaced a moment later, makes HA drop and re-create those entities.
     if (!view.capabilities) return;
     for (const topic of ownedTopics(view.id)) pendingClears.delete(topic);
-    const payload = buildScannerDiscovery(view, context(), { learnedButtons: learnedButtons.get(view.id) });
+    const payload = buildScannerDiscovery(view, context(), { learnedButtons: learnedButtons.get(view.id), virtualButtons: deps.virtualButtons?.(view) });
     await publishDiscovery(naming.scannerDiscoveryTopic(view.id), payload, force);
   }
 
@@ -128,17 +130,20 @@ export function createHomeAssistantPublisher(deps: HomeAssistantPublisherDeps): 
     scannerAdded: (view) => void enqueue(`discovery of ${view.id}`, () => publishScanner(view, false)),
     scannerChanged: (view) => void enqueue(`discovery of ${view.id}`, () => publishScanner(view, false)),
     scannerRemoved: (view) => void enqueue(`removal of ${view.id}`, () => removeScanner(view)),
-    button: (scannerId, press) => void enqueue(`button of ${scannerId}`, () => publishButton(scannerId, press.button, press.action)),
+    button: (scannerId, press) => void enqueue(`button of ${scannerId}`, () => publishButton(scannerId, press)),
   };
 
-  async function publishButton(scannerId: string, button: string, action: string) {
+  async function publishButton(scannerId: string, press: ButtonPress) {
+    const { button, ...rest } = press;
     const view = gateway.getScanner(scannerId);
-    if (view && !buttonEventTypes(view, learnedButtons.get(scannerId)).includes(button)) {
+    const known = view && buttonEventTypes(view, [...(deps.virtualButtons?.(view) ?? []), ...(learnedButtons.get(scannerId) ?? [])]);
+    if (view && !known?.includes(button)) {
       // HA rejects event types it was not told about: learn the button, then announce it.
       learnedButtons.set(scannerId, [...(learnedButtons.get(scannerId) ?? []), button]);
       await publishScanner(view, false);
     }
-    const payload = JSON.stringify({ event_type: button, action });
+    // The rest (action, result, job, reason) become the HA event's attributes.
+    const payload = JSON.stringify({ event_type: button, ...rest });
     await link.publish(naming.scannerTopics(scannerId).buttonEvent, payload, { retain: false, qos: 0 });
   }
 

@@ -1,9 +1,10 @@
 /**
- * Where button presses come from. Today one source: the events scanners push (SANE sensors
- * read by the driver). Issue 11's HP walk-up destinations, WSD panel destinations and the
- * virtual `adf_loaded` button become further sources behind this face.
+ * Where button presses come from: the events scanners push (SANE sensors read by the driver,
+ * WSD panel destinations, HP walk-up destinations), and virtual buttons the gateway makes up from
+ * what it sees of a scanner (`adf_loaded`). Each is a source behind this face.
  */
 import type { DeviceJob } from '../core/device-events.js';
+import type { ScannerView } from '../core/gateway-api.js';
 
 /** A press a source saw: which scanner, which button, what happened to it. */
 export interface TriggerReport {
@@ -21,8 +22,20 @@ export interface WantedButton {
   button: string;
 }
 
+/** A button no device reports, made up by a source from what it sees of a scanner. */
+export interface VirtualButton {
+  name: string;
+  /** Whether a scanner can have this button at all (`adf_loaded`: only one with a feeder). */
+  appliesTo(view: ScannerView): boolean;
+}
+
 /** Reports presses until stopped. */
 export interface TriggerSource {
+  /**
+   * The virtual buttons this source makes up: it is given only the bindings of these, and other
+   * sources never see them. Without it the source serves every binding of a real button.
+   */
+  readonly virtualButtons?: readonly VirtualButton[];
   /** Starts reporting presses of (at least) the wanted buttons. */
   start(report: (press: TriggerReport) => void, wanted: readonly WantedButton[]): void;
   stop(): void;

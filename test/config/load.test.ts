@@ -48,7 +48,7 @@ describe('loadConfig defaults', () => {
     expect(config.discovery).toEqual({ mdns: true, mdns_interface: "", wsd: true, saned_hosts: [], rescan_interval_s: 300 });
     expect(config.devices).toEqual([]);
     expect(config.scan.defaults).toEqual({ format: 'pdf' });
-    expect(config.polling).toEqual({ idle_s: 10, busy_s: 2, offline_after_failures: 3 });
+    expect(config.polling).toEqual({ idle_s: 10, busy_s: 2, offline_after_failures: 3, watched_s: 2 });
     expect(config.log).toEqual({ level: 'info', pretty: 'auto' });
     expect(config.trace.folder).toBe('');
   });

@@ -171,6 +171,23 @@ describe('Home Assistant publisher against mosquitto', () => {
     await discovery.stop();
   });
 
+  it('gives a scanner with a bound virtual button (adf_loaded) the event entity, and passes a press’s outcome on as attributes', async () => {
+    const virtualButtons = (view: ScannerView) => (view.id === adfDuplex.id ? ['adf_loaded'] : []);
+    const { publisher, prefix, base, gateway } = await setup([adfDuplex, platenOnly], { virtualButtons });
+    const discovery = await probe.collect(`${prefix}/#`);
+    await publisher.start();
+    const payloadOf = async (id: string) =>
+      (await discovery.next((m) => m.topic === discoveryTopic(prefix, `${base}_${id}`))).json<{ cmps: { button?: { p: string; event_types: string[] } } }>();
+    expect((await payloadOf(adfDuplex.id)).cmps.button).toMatchObject({ p: 'event', event_types: ['scan', 'adf_loaded'] });
+    expect((await payloadOf(platenOnly.id)).cmps.button).toBeUndefined();
+    const own = await probe.collect(`${base}/${adfDuplex.id}/button_event`);
+    gateway.emit('button', adfDuplex.id, { button: 'adf_loaded', action: 'loaded', result: 'queued', job: 'j7' });
+    expect((await own.next()).json()).toEqual({ event_type: 'adf_loaded', action: 'loaded', result: 'queued', job: 'j7' });
+    // A known event type: no second announcement before the press.
+    expect(discovery.messages.filter((m) => m.topic === discoveryTopic(prefix, `${base}_${adfDuplex.id}`))).toHaveLength(1);
+    await Promise.all([own.stop(), discovery.stop()]);
+  });
+
   it('sends no scanner discovery before its capabilities are known, then one payload with them', async () => {
     const { publisher, prefix, base, gateway } = await setup([]);
     await publisher.start();

@@ -50,9 +50,10 @@ class ScriptedHub implements DeviceEventHub {
 
 /** The button triggers over scripted readings: each tick takes the next reading of each watched scanner. */
 function poller(bindings: ButtonBinding[], readings: Record<string, Reading[]>) {
-  const presses: ButtonBinding[] = [];
+  const presses: (ButtonBinding | string)[] = [];
   const hub = new ScriptedHub(readings);
-  const triggers = new ButtonTriggers({ bindings, sources: [createDeviceEventSource(hub)], logger, onPress: (binding) => presses.push(binding) });
+  // An unbound press is passed on too (it is published), without a binding.
+  const triggers = new ButtonTriggers({ bindings, sources: [createDeviceEventSource(hub)], logger, onPress: (binding, press) => presses.push(binding ?? `unbound ${press.button}`) });
   const instance = {
     start: () => triggers.start(),
     stop: () => triggers.stop(),
@@ -66,7 +67,7 @@ function poller(bindings: ButtonBinding[], readings: Record<string, Reading[]>) 
 
 describe('button poller', () => {
   it('reports a press on the change from up to down, once, and not for the first reading', async () => {
-    const binding = { scanner: 'lide', button: 'scan', profile: 'document' };
+    const binding: ButtonBinding = { scanner: 'lide', button: 'scan', profile: 'document', action: 'scan' };
     const { instance, presses } = poller([binding], {
       lide: [{ scan: true }, { scan: true }, { scan: false }, { scan: true }, { scan: true }, { scan: false }, { scan: true }],
     });
@@ -74,17 +75,17 @@ describe('button poller', () => {
     expect(presses).toEqual([binding, binding]);
   });
 
-  it('ignores buttons that are not bound and reads only scanners that have bindings', async () => {
-    const { instance, presses, reads } = poller([{ scanner: 'lide', button: 'email' }], {
+  it('passes unbound presses of a watched scanner on without a binding, and reads only scanners that have bindings', async () => {
+    const { instance, presses, reads } = poller([{ scanner: 'lide', button: 'email', action: 'scan' }], {
       lide: [{ scan: false, email: false }, { scan: true, email: false }, { scan: true, email: true }],
     });
     for (let i = 0; i < 3; i++) await instance.tick();
-    expect(presses).toEqual([{ scanner: 'lide', button: 'email' }]);
+    expect(presses).toEqual(['unbound scan', { scanner: 'lide', button: 'email', action: 'scan' }]);
     expect(new Set(reads)).toEqual(new Set(['lide']));
   });
 
   it('takes no press from a reading after the scanner was unreadable (offline, scanning, failed read)', async () => {
-    const { instance, presses } = poller([{ scanner: 'lide', button: 'scan' }], {
+    const { instance, presses } = poller([{ scanner: 'lide', button: 'scan', action: 'scan' }], {
       lide: [{ scan: false }, undefined, { scan: true }, new Error('connection refused'), { scan: true }, { scan: false }, { scan: true }],
     });
     for (let i = 0; i < 7; i++) await instance.tick();
@@ -101,7 +102,10 @@ describe('button poller', () => {
 
 describe('buttons config', () => {
   it('accepts bindings and names the field of a bad one', () => {
-    expect(parseButtonsConfig([{ scanner: 'lide', button: 'scan', profile: 'document' }])).toEqual([{ scanner: 'lide', button: 'scan', profile: 'document' }]);
+    expect(parseButtonsConfig([{ scanner: 'lide', button: 'scan', profile: 'document' }])).toEqual([{ scanner: 'lide', button: 'scan', profile: 'document', action: 'scan' }]);
+    expect(parseButtonsConfig([{ scanner: 'lide', button: 'email', action: 'event' }])).toEqual([{ scanner: 'lide', button: 'email', action: 'event' }]);
+    expect(() => parseButtonsConfig([{ scanner: 'lide', button: 'scan', action: 'copy' }])).toThrow(/buttons\[0\]\.action: must be one of scan, event/);
+    expect(() => parseButtonsConfig([{ scanner: 'lide', button: 'scan', action: 'event', profile: 'document' }])).toThrow(/buttons\[0\]\.profile: an "event" binding/);
     expect(() => parseButtonsConfig([{ scanner: 'lide' }])).toThrow(/buttons\[0\]\.button/);
     expect(() => parseButtonsConfig([{ scanner: 'lide', button: 'scan', colour: 1 }])).toThrow(/buttons\[0\]\.colour: unknown field/);
     expect(() => parseButtonsConfig([{ scanner: 'a', button: 'b' }, { scanner: 'a', button: 'b' }])).toThrow(/bound twice/);
@@ -109,8 +113,8 @@ describe('buttons config', () => {
   });
 
   it('takes panel entry names as people write them, and `*` for every scanner', () => {
-    expect(parseButtonsConfig([{ scanner: '*', button: 'Scan to HA' }])).toEqual([{ scanner: '*', button: 'Scan to HA' }]);
-    expect(parseButtonsConfig([{ scanner: 'mfp', button: 'Büro (Kasse)' }])).toEqual([{ scanner: 'mfp', button: 'Büro (Kasse)' }]);
+    expect(parseButtonsConfig([{ scanner: '*', button: 'Scan to HA' }])).toEqual([{ scanner: '*', button: 'Scan to HA', action: 'scan' }]);
+    expect(parseButtonsConfig([{ scanner: 'mfp', button: 'Büro (Kasse)' }])).toEqual([{ scanner: 'mfp', button: 'Büro (Kasse)', action: 'scan' }]);
     for (const bad of [' Scan', 'Scan ', 'a\nb', '', 'x'.repeat(65)]) expect(() => parseButtonsConfig([{ scanner: 'mfp', button: bad }])).toThrow(/buttons\[0\]\.button/);
     expect(() => parseButtonsConfig([{ scanner: 'a*', button: 'scan' }])).toThrow(/buttons\[0\]\.scanner/);
   });
@@ -135,10 +139,10 @@ describe('button bindings of every scanner', () => {
 
   it('a `*` binding answers every scanner’s press with the press’s scanner and deviceJob; a scanner’s own binding wins', () => {
     const hub = new PushHub();
-    const seen: [ButtonBinding, string, unknown][] = [];
-    const bindings = [
-      { scanner: '*', button: 'Scan to HA', profile: 'document' },
-      { scanner: 'mfp', button: 'Scan to HA', profile: 'photo' },
+    const seen: [ButtonBinding | undefined, string, unknown][] = [];
+    const bindings: ButtonBinding[] = [
+      { scanner: '*', button: 'Scan to HA', profile: 'document', action: 'scan' },
+      { scanner: 'mfp', button: 'Scan to HA', profile: 'photo', action: 'scan' },
     ];
     const triggers = new ButtonTriggers({ bindings, sources: [createDeviceEventSource(hub)], logger, onPress: (binding, press) => seen.push([binding, press.scanner, press.deviceJob]) });
     triggers.start();
@@ -153,6 +157,7 @@ describe('button bindings of every scanner', () => {
     expect(seen).toEqual([
       [bindings[0], 'office', deviceJob],
       [bindings[1], 'mfp', undefined],
+      [undefined, 'office', undefined],
     ]);
     triggers.stop();
   });
@@ -163,8 +168,15 @@ describe('buttons in the gateway configuration', () => {
     const { loadConfig } = await import('../../src/config/load.js');
     const profiles = JSON.stringify({ document: { format: 'pdf' } });
     const config = loadConfig({ argv: [], env: { SCAN2MQTT_PROFILES: profiles, SCAN2MQTT_BUTTONS: '[{"scanner":"lide","button":"scan","profile":"document"}]' } });
-    expect(config.buttons).toEqual([{ scanner: 'lide', button: 'scan', profile: 'document' }]);
+    expect(config.buttons).toEqual([{ scanner: 'lide', button: 'scan', profile: 'document', action: 'scan' }]);
     expect(config.button_poll_ms).toBe(500);
+    // The defaults a user gets: a press while busy waits its turn; a load settles 2 s; watched feeders polled every 2 s.
+    expect(config.button_busy).toBe('queue');
+    expect(config.adf_loaded_debounce_s).toBe(2);
+    expect(config.polling.watched_s).toBe(2);
+    expect(loadConfig({ argv: [], env: { SCAN2MQTT_BUTTON_BUSY: 'refuse' } }).button_busy).toBe('refuse');
+    expect(() => loadConfig({ argv: [], env: { SCAN2MQTT_BUTTON_BUSY: 'drop' } })).toThrow(/button_busy/);
+    expect(() => loadConfig({ argv: [], env: { SCAN2MQTT_ADF_LOADED_DEBOUNCE_S: '61' } })).toThrow(/adf_loaded_debounce_s/);
     expect(() => loadConfig({ argv: [], env: { SCAN2MQTT_BUTTONS: '[{"scanner":"lide","button":"scan","profile":"photo"}]' } })).toThrow(/buttons\[0\]\.profile: unknown profile "photo"/);
   });
 });

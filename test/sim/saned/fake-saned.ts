@@ -192,14 +192,21 @@ export function dataStream(records: Buffer[], status: number | null, trailer = B
   return Buffer.concat([...parts, trailer]);
 }
 
+/** Index of the first sensor option of `wellBehaved.descriptors` without sources (after the count, mode, resolution and the four region options). */
+export const SENSOR_BASE_INDEX = 7;
+
 /** Replies of a minimal well-behaved device: Gray-only, 1..600 dpi, 100×100 mm, 8-bit. */
 export const wellBehaved = {
   init: () => new WireWriter().word(0).word(0x01010003).toBuffer(),
   devices: () => new WireWriter().word(0).word(2).word(0).string('fake:0').string('Fake').string('Hostile').string('virtual device').word(1).toBuffer(),
   open: () => new WireWriter().word(0).word(7).string(null).toBuffer(),
-  /** With `sources`, a `source` option offering them (e.g. `['Flatbed', 'ADF']`). */
-  descriptors: (sources: string[] = []) => {
-    const w = new WireWriter().word(sources.length > 0 ? 8 : 7);
+  /**
+   * With `sources`, a `source` option offering them (e.g. `['Flatbed', 'ADF']`); with `sensors`,
+   * read-only bool sensor options (HARD_SELECT | SOFT_DETECT, like a backend's `scan` button) at the
+   * end, from index SENSOR_BASE_INDEX (+1 with sources).
+   */
+  descriptors: (sources: string[] = [], sensors: string[] = []) => {
+    const w = new WireWriter().word((sources.length > 0 ? 8 : 7) + sensors.length);
     const opt = (name: string, type: number, unit: number, size: number, cap: number) => w.word(0).string(name).string(name).string('').word(type).word(unit).word(size).word(cap);
     opt('', 1, 0, 4, 4).word(0);
     if (sources.length > 0) {
@@ -210,6 +217,7 @@ export const wellBehaved = {
     opt('mode', 3, 0, 8, 5).word(3).word(2).string('Gray').string(null);
     opt('resolution', 1, 4, 4, 5).word(1).word(0).word(1).word(600).word(1);
     for (const name of ['tl-x', 'tl-y', 'br-x', 'br-y']) opt(name, 2, 3, 4, 5).word(1).word(0).word(0).word(100 * 65536).word(0);
+    for (const name of sensors) opt(name, 0, 0, 4, 6).word(0);
     return w.toBuffer();
   },
   controlOption: (req: FakeRequest) => {

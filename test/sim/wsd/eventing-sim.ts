@@ -145,6 +145,20 @@ export class SimEventing {
     return { scanIdentifier, status };
   }
 
+  /**
+   * A press of the panel entry with this ClientContext, as a device that notifies every live
+   * subscriber of it (not only the one that registered the entry); resolves with their HTTP statuses.
+   */
+  async pressToAll(context: string): Promise<number[]> {
+    const destination = this.live().flatMap((s) => s.destinations).find((d) => d.context === context);
+    if (!destination) throw new Error(`the panel has no entry with context ${context}`);
+    const scanIdentifier = `scan-${randomUUID()}`;
+    this.issued.set(scanIdentifier, destination.token);
+    const body = `<scan:ScanAvailableEvent><scan:ClientContext>${esc(context)}</scan:ClientContext><scan:ScanIdentifier>${scanIdentifier}</scan:ScanIdentifier></scan:ScanAvailableEvent>`;
+    const action = `${NS.scan}/ScanAvailableEvent`;
+    return Promise.all(this.live().filter((s) => s.actions.includes(action)).map((s) => this.post(s.notifyTo, action, body)));
+  }
+
   /** Sends ScannerStatusSummaryEvent to every live subscription that asked for it; resolves with their HTTP statuses. */
   async statusChanged(state: string, reasons: readonly string[]): Promise<number[]> {
     const action = `${NS.scan}/ScannerStatusSummaryEvent`;
