@@ -6,10 +6,8 @@
 import { PassThrough, type Readable } from 'node:stream';
 import type { Pool } from 'undici';
 import { ScanError, protocolError } from '../../core/errors.js';
-import type { DeviceCredentials } from '../../core/device.js';
-import type { Logger } from '../../core/logger.js';
-import type { ProtocolTracer } from '../../core/trace.js';
 import { readBoundedText } from '../../http/bounded-body.js';
+import type { DeviceHttpOptions } from '../../http/device-http-options.js';
 import { OriginPools } from '../../http/origin-pools.js';
 import { basicAuthorization, hostWithPort, redactAuthorization } from '../../http/request-headers.js';
 import { traceExchange } from '../../http/trace-exchange.js';
@@ -23,19 +21,11 @@ const MAX_REDIRECTS = 3;
 const REDIRECT_STATUSES = new Set([301, 302, 307, 308]);
 
 /** How the HTTP side of one device is reached. */
-export interface EsclHttpOptions {
+export interface EsclHttpOptions extends DeviceHttpOptions {
   /** Base URL of the eSCL root, e.g. `http://127.0.0.1:8080/eSCL/`. */
   baseUrl: string;
-  insecureTls?: boolean;
-  credentials?: DeviceCredentials;
   /** Overrides the Host header (some HP devices only accept `localhost`). */
   hostHeader?: string;
-  logger: Logger;
-  tracer: ProtocolTracer;
-  deviceLabel: string;
-  connectTimeoutMs: number;
-  headersTimeoutMs: number;
-  bodyTimeoutMs: number;
 }
 
 /** One request to the device; `path` is absolute on the device (`/eSCL/ScannerStatus`). */

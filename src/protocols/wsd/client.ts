@@ -5,11 +5,9 @@
  * whatever the HTTP status (devices send them with 200 and with 500).
  */
 import type { Readable } from 'node:stream';
-import type { DeviceCredentials } from '../../core/device.js';
 import { ScanError, protocolError } from '../../core/errors.js';
-import type { Logger } from '../../core/logger.js';
-import type { ProtocolTracer } from '../../core/trace.js';
 import { readBoundedText } from '../../http/bounded-body.js';
+import type { DeviceHttpOptions } from '../../http/device-http-options.js';
 import { OriginPools } from '../../http/origin-pools.js';
 import { basicAuthorization, hostWithPort, redactAuthorization } from '../../http/request-headers.js';
 import { traceExchange } from '../../http/trace-exchange.js';
@@ -25,16 +23,7 @@ const CONNECTIONS_PER_DEVICE = 4;
 export const SOAP_CONTENT_TYPE = 'application/soap+xml; charset=utf-8';
 
 /** How the HTTP side of one device is reached. */
-export interface WsdClientOptions {
-  credentials?: DeviceCredentials;
-  insecureTls?: boolean;
-  logger: Logger;
-  tracer: ProtocolTracer;
-  deviceLabel: string;
-  connectTimeoutMs: number;
-  headersTimeoutMs: number;
-  bodyTimeoutMs: number;
-}
+export type WsdClientOptions = DeviceHttpOptions;
 
 /** Per-call options. */
 export interface CallOptions {
