@@ -1,5 +1,5 @@
 // Lint rules. The import rules are the architecture of STYLE.md ("Boundaries"), checked:
-// protocols and discovery see only core and the shared pure helpers (src/imaging, src/xml),
+// protocols and discovery see only core and the shared helpers (src/imaging, src/xml, src/http),
 // the publishers (mqtt, homeassistant) see only core, core sees nothing else in src, log does not
 // read config, and the gateway never names a protocol, a discovery source, a publisher or the root.
 // test/architecture.test.ts proves each rule still fires.
@@ -25,8 +25,11 @@ function boundary(layer, { allowed, forbidden }, message) {
   });
 }
 
-/** The shared pure helpers (no I/O, no domain types) that protocol and discovery parsers use. */
-const PURE_HELPERS = ['imaging', 'xml'];
+/**
+ * The shared helpers (no domain types, no config) that protocol and discovery code uses: pure
+ * parsers and encoders, and src/http, what every HTTP scanner client does the same way.
+ */
+const PURE_HELPERS = ['imaging', 'xml', 'http'];
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'data/**', 'coverage/**'] },
@@ -39,10 +42,11 @@ export default tseslint.config(
     },
   },
   { files: ['src/**/*.ts'], rules: { 'max-lines': ['error', { max: 300, skipBlankLines: true, skipComments: true }] } },
-  ...boundary('protocols', { allowed: ['core', ...PURE_HELPERS] }, 'A protocol imports only src/core and the pure helpers src/imaging, src/xml'),
-  ...boundary('discovery', { allowed: ['core', ...PURE_HELPERS] }, 'Discovery imports only src/core and the pure helpers src/imaging, src/xml'),
+  ...boundary('protocols', { allowed: ['core', ...PURE_HELPERS] }, 'A protocol imports only src/core and the shared helpers src/imaging, src/xml, src/http'),
+  ...boundary('discovery', { allowed: ['core', ...PURE_HELPERS] }, 'Discovery imports only src/core and the shared helpers src/imaging, src/xml, src/http'),
   ...boundary('mqtt', { allowed: ['core'] }, 'The MQTT layer sees only src/core'),
   ...boundary('homeassistant', { allowed: ['core'] }, 'The Home Assistant layer sees only src/core'),
+  ...boundary('http', { allowed: ['core'] }, 'The shared HTTP helpers see only src/core'),
   ...boundary('core', { allowed: [] }, 'src/core is the domain and imports nothing else in src'),
   ...boundary('log', { forbidden: ['config'] }, 'Logging takes its settings in deps and never imports src/config'),
   ...boundary(

@@ -31,6 +31,8 @@ describe('architecture rules', () => {
     ['src/homeassistant/fixture.ts', '../gateway/gateway.js'],
     ['src/core/fixture.ts', '../jobs/scan-job.js'],
     ['src/core/fixture.ts', '../xml/namespaced-xml.js'],
+    ['src/core/fixture.ts', '../http/bounded-body.js'],
+    ['src/http/fixture.ts', '../protocols/escl/http.js'],
     ['src/log/fixture.ts', '../config/load.js'],
     ['src/gateway/fixture.ts', '../discovery/registry.js'],
     ['src/gateway/fixture.ts', '../protocols/index.js'],
@@ -42,6 +44,8 @@ describe('architecture rules', () => {
   it.each([
     ['src/protocols/wsd/fixture.ts', '../../core/errors.js'],
     ['src/protocols/wsd/fixture.ts', '../../xml/namespaced-xml.js'],
+    ['src/protocols/escl/fixture.ts', '../../http/bounded-body.js'],
+    ['src/http/fixture.ts', '../core/errors.js'],
     ['src/protocols/sane/fixture.ts', '../../imaging/png-format.js'],
     ['src/protocols/sane/discovery/fixture.ts', '../driver.js'],
     ['src/protocols/fixture.ts', './escl/module.js'],

@@ -3,23 +3,19 @@
  * registry that the gateway follows: it learns of devices without knowing who found them.
  */
 import type { ProtocolName } from './capabilities.js';
-import type { DeviceCredentials, DeviceEndpoint, FindingSource } from './device.js';
+import type { DeviceEndpoint, DeviceFinding, FindingSource } from './device.js';
 import type { ScannerDriver } from './scanner.js';
 
-/** One scanner as the rest of the gateway sees it. A snapshot: mutating it changes nothing. */
-export interface DeviceRecord {
+/** The identity fields a record takes over from the findings it merges. */
+type MergedFindingFields = 'key' | 'protocol' | 'name' | 'manufacturer' | 'model' | 'serial' | 'adminUrl' | 'iconUrl' | 'endpoints' | 'credentials';
+
+/**
+ * One scanner as the rest of the gateway sees it. A snapshot: mutating it changes nothing.
+ * Its `endpoints` are ranked best first: static config, plain HTTP before HTTPS, IPv4 before IPv6.
+ */
+export interface DeviceRecord extends Pick<DeviceFinding, MergedFindingFields> {
   /** Public scanner id (`[a-z0-9_]`), stable for the life of the key. */
   id: string;
-  key: string;
-  protocol: ProtocolName;
-  name: string;
-  manufacturer?: string;
-  model?: string;
-  serial?: string;
-  adminUrl?: string;
-  iconUrl?: string;
-  /** Best first: static config, plain HTTP before HTTPS, IPv4 before IPv6. */
-  endpoints: DeviceEndpoint[];
   /**
    * Endpoints of the other protocols the same device speaks (an eSCL scanner that also offers
    * WSD: its WS-Scan service, for WS-Eventing), by protocol; absent when it speaks only `protocol`.
@@ -27,7 +23,6 @@ export interface DeviceRecord {
   otherEndpoints?: Partial<Record<ProtocolName, DeviceEndpoint[]>>;
   /** Every source that has reported this device. */
   sources: Set<FindingSource>;
-  credentials?: DeviceCredentials;
   /** False once every endpoint has been withdrawn (goodbye); true again when reported. */
   present: boolean;
 }

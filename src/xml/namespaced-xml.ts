@@ -2,43 +2,16 @@
  * Safe, namespace-aware reading of SOAP documents (WSD: WS-Discovery, DPWS metadata, WS-Scan).
  * Devices pick their own prefixes (`soap:`, `SOAP-ENV:`, `scan:`, `wscn:`), so elements are
  * matched by namespace URI, never by prefix. fast-xml-parser only knows prefixes, so this file
- * resolves `xmlns` declarations itself. Same hostile-input stance as the eSCL reader:
- * bounded size and depth, no DTDs, entities never expanded beyond the five predefined ones.
+ * resolves `xmlns` declarations (in guarded-xml.ts, with the eSCL reader's hostile-input guards).
  */
-import { XMLParser, XMLValidator } from 'fast-xml-parser';
-import { protocolError } from '../core/errors.js';
+import { createXmlReader, splitQName, type NsElement } from './guarded-xml.js';
+
+export type { NsElement } from './guarded-xml.js';
 
 /** Largest SOAP document accepted; real WSD metadata is about 22 KiB, scanner elements about 11 KiB. */
 export const MAX_SOAP_XML_BYTES = 2 * 1024 * 1024;
 /** Deepest element nesting accepted; WS-Scan responses nest about 12 levels. */
 export const MAX_SOAP_XML_DEPTH = 48;
-
-/** One element with its namespace resolved. `ns` is undefined for no namespace or an undeclared prefix. */
-export interface NsElement {
-  ns: string | undefined;
-  name: string;
-  /** Attributes by local name (prefixes dropped), xmlns declarations excluded. */
-  attrs: Record<string, string>;
-  children: NsElement[];
-  /** Concatenated, trimmed text content of this element (not of its descendants). */
-  text: string;
-  /** Prefix → URI declarations in scope here, to resolve QName values such as `scan:ScanDeviceType`. */
-  scope: ReadonlyMap<string, string>;
-}
-
-type OrderedNode = Record<string, unknown>;
-
-const parser = new XMLParser({
-  preserveOrder: true,
-  ignoreAttributes: false,
-  attributeNamePrefix: '',
-  parseTagValue: false,
-  parseAttributeValue: false,
-  trimValues: true,
-  ignoreDeclaration: true,
-  ignorePiTags: true,
-  maxNestedTags: MAX_SOAP_XML_DEPTH,
-});
 
 /**
  * The Microsoft WSD documentation renders namespace URIs as `https://…`; real devices use
@@ -49,79 +22,7 @@ export function normaliseNamespace(uri: string): string {
 }
 
 /** Parses a SOAP document into a namespace-resolved tree; anything unsafe or malformed is a ProtocolError. */
-export function parseNsXml(xml: string, what: string): NsElement {
-  if (typeof xml !== 'string') throw protocolError(`${what}: not a text document`);
-  if (Buffer.byteLength(xml, 'utf8') > MAX_SOAP_XML_BYTES) throw protocolError(`${what}: document larger than ${MAX_SOAP_XML_BYTES} bytes`);
-  // DTDs are the door to entity-expansion attacks and no WSD device needs one.
-  if (/<!DOCTYPE|<!ENTITY/i.test(xml)) throw protocolError(`${what}: DOCTYPE/ENTITY declarations are not accepted`);
-  checkDepth(xml, what);
-  const verdict = XMLValidator.validate(xml);
-  if (verdict !== true) {
-    const { msg, line, col } = verdict.err;
-    throw protocolError(`${what}: malformed XML at line ${line}, column ${col}: ${msg}`);
-  }
-  let nodes: unknown;
-  try {
-    nodes = parser.parse(xml);
-  } catch (error) {
-    throw protocolError(`${what}: malformed XML: ${error instanceof Error ? error.message : String(error)}`, error);
-  }
-  const roots = (Array.isArray(nodes) ? nodes : []).filter((n): n is OrderedNode => elementName(n) !== undefined);
-  const [root] = roots;
-  if (!root || roots.length > 1) throw protocolError(`${what}: expected exactly one root element`);
-  return toElement(root, new Map(), 0);
-}
-
-/** Counts element nesting with a linear scan before the real parse, so deep input never reaches recursion. */
-function checkDepth(xml: string, what: string): void {
-  const tag = /<(\/?)([^\s>/!?][^\s>/]*)[^>]*?(\/?)>/g;
-  let depth = 0;
-  for (let m = tag.exec(xml); m !== null; m = tag.exec(xml)) {
-    if (m[1] === '/') depth -= 1;
-    else if (m[3] !== '/') depth += 1;
-    if (depth > MAX_SOAP_XML_DEPTH) throw protocolError(`${what}: elements nested deeper than ${MAX_SOAP_XML_DEPTH}`);
-  }
-}
-
-function elementName(node: unknown): string | undefined {
-  if (node === null || typeof node !== 'object') return undefined;
-  return Object.keys(node).find((k) => k !== ':@' && k !== '#text');
-}
-
-function toElement(node: OrderedNode, scope: Map<string, string>, depth: number): NsElement {
-  if (depth > MAX_SOAP_XML_DEPTH) throw protocolError(`elements nested deeper than ${MAX_SOAP_XML_DEPTH}`);
-  const qname = elementName(node) ?? '';
-  const rawAttrs = (node[':@'] ?? {}) as Record<string, unknown>;
-  let local = scope;
-  const attrs: Record<string, string> = {};
-  for (const [key, value] of Object.entries(rawAttrs)) {
-    const text = typeof value === 'string' ? value.trim() : String(value);
-    if (key === 'xmlns' || key.startsWith('xmlns:')) {
-      // Copy the scope only when this element declares something (Kyocera declares ~50 on the root).
-      if (local === scope) local = new Map(scope);
-      local.set(key === 'xmlns' ? '' : key.slice(6), normaliseNamespace(text));
-    } else {
-      attrs[splitQName(key).name] = text;
-    }
-  }
-  const { prefix, name } = splitQName(qname);
-  const content = Array.isArray(node[qname]) ? (node[qname] as unknown[]) : [];
-  const children: NsElement[] = [];
-  const texts: string[] = [];
-  for (const item of content) {
-    if (item === null || typeof item !== 'object') continue;
-    const childName = elementName(item);
-    if (childName !== undefined) children.push(toElement(item as OrderedNode, local, depth + 1));
-    else if ('#text' in item) texts.push(String((item as OrderedNode)['#text']));
-  }
-  const ns = local.get(prefix) || undefined;
-  return { ns, name, attrs, children, text: texts.join('').trim(), scope: local };
-}
-
-function splitQName(qname: string): { prefix: string; name: string } {
-  const colon = qname.indexOf(':');
-  return colon < 0 ? { prefix: '', name: qname } : { prefix: qname.slice(0, colon), name: qname.slice(colon + 1) };
-}
+export const parseNsXml = createXmlReader({ maxBytes: MAX_SOAP_XML_BYTES, maxDepth: MAX_SOAP_XML_DEPTH, normaliseNamespace });
 
 /** True when `el` is `{ns}name`; the namespace must match (prefixes mean nothing). */
 export function isNs(el: NsElement | undefined, ns: string, name: string): boolean {

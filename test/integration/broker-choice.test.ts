@@ -14,7 +14,7 @@ import { loadConfig } from '../../src/config/load.js';
 import { DEFAULT_MQTT_URL } from '../../src/config/schema.js';
 import { accepts, freePort, startMosquitto } from '../helpers/mosquitto.js';
 import { connectProbe } from '../helpers/mqtt-probe.js';
-import { startGateway } from './gateway-process.js';
+import { startGateway, type GatewayProcess } from './gateway-process.js';
 
 const REPO = resolve(import.meta.dirname, '../..');
 const TSX = join(REPO, 'node_modules/.bin/tsx');
@@ -35,18 +35,24 @@ function healthcheck(dataFolder: string): Promise<number> {
   });
 }
 
+/** The gateway configured for a broker with a login on `port`, cleaned up after the test. */
+async function startForNamedBroker(port: number): Promise<GatewayProcess> {
+  // embedded_broker left at its default (auto), as a user who never heard of it would.
+  const gateway = await startGateway({
+    SCAN2MQTT_MQTT_URL: `mqtt://127.0.0.1:${port}`,
+    SCAN2MQTT_MQTT_USERNAME: LOGIN.username,
+    SCAN2MQTT_MQTT_PASSWORD: LOGIN.password,
+    SCAN2MQTT_MQTT_EMBEDDED_BROKER: undefined,
+    SCAN2MQTT_DISCOVERY_MDNS: 'false',
+  });
+  cleanups.push(() => gateway.stop());
+  return gateway;
+}
+
 describe('broker choice', () => {
   it('waits for a named broker with a login that is down at start, never standing in for it, and connects once it is up', { timeout: 90_000 }, async () => {
     const port = await freePort();
-    // embedded_broker left at its default (auto), as a user who never heard of it would.
-    const gateway = await startGateway({
-      SCAN2MQTT_MQTT_URL: `mqtt://127.0.0.1:${port}`,
-      SCAN2MQTT_MQTT_USERNAME: LOGIN.username,
-      SCAN2MQTT_MQTT_PASSWORD: LOGIN.password,
-      SCAN2MQTT_MQTT_EMBEDDED_BROKER: undefined,
-      SCAN2MQTT_DISCOVERY_MDNS: 'false',
-    });
-    cleanups.push(() => gateway.stop());
+    const gateway = await startForNamedBroker(port);
     await expect.poll(() => gateway.output(), { timeout: 30_000 }).toMatch(/Waiting for the MQTT broker|started an embedded broker/);
     expect(gateway.output()).not.toMatch(/started an embedded broker/);
     expect(await accepts(port)).toBe(false);
@@ -86,14 +92,7 @@ describe('broker choice', () => {
 
   it('stops cleanly on SIGTERM while it is still waiting for a named broker that never came up', { timeout: 60_000 }, async () => {
     const port = await freePort();
-    const gateway = await startGateway({
-      SCAN2MQTT_MQTT_URL: `mqtt://127.0.0.1:${port}`,
-      SCAN2MQTT_MQTT_USERNAME: LOGIN.username,
-      SCAN2MQTT_MQTT_PASSWORD: LOGIN.password,
-      SCAN2MQTT_MQTT_EMBEDDED_BROKER: undefined,
-      SCAN2MQTT_DISCOVERY_MDNS: 'false',
-    });
-    cleanups.push(() => gateway.stop());
+    const gateway = await startForNamedBroker(port);
     await expect.poll(() => gateway.output(), { timeout: 30_000 }).toMatch(/Waiting for the MQTT broker/);
     // Before the signal handlers were installed ahead of the start, this SIGTERM killed the process (exit null).
     expect(await gateway.stop()).toBe(0);

@@ -5,50 +5,37 @@
  * child process configured by env vars.
  */
 import { execFileSync } from 'node:child_process';
-import { readdir, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { stat } from 'node:fs/promises';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startMosquitto, type MosquittoBroker } from '../helpers/mosquitto.js';
-import { connectProbe, type MqttProbe } from '../helpers/mqtt-probe.js';
+import type { MqttProbe } from '../helpers/mqtt-probe.js';
 import { EsclSimulator } from '../sim/escl/index.js';
-import { startGateway, type GatewayProcess } from './gateway-process.js';
+import { filesUnder, startGatewayOnBroker, type GatewayOnBroker, type GatewayProcess } from './gateway-process.js';
 import { runScan } from './scan-command.js';
 
 const SCANNER = 'sim';
 
-let broker: MosquittoBroker;
+let rig: GatewayOnBroker;
 let sim: EsclSimulator;
 let gateway: GatewayProcess;
 let probe: MqttProbe;
-
-async function filesUnder(folder: string): Promise<string[]> {
-  const entries = await readdir(folder, { recursive: true, withFileTypes: true }).catch(() => []);
-  return entries.filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name));
-}
 
 /** Sends a scan command and resolves with the job's final event. */
 const scan = async (command: object | string): Promise<{ final: any; all: any[] }> => runScan(probe, SCANNER, command);
 
 beforeAll(async () => {
-  broker = await startMosquitto();
   sim = new EsclSimulator({ adfPages: 5 });
   await sim.start();
-  gateway = await startGateway({
-    SCAN2MQTT_MQTT_URL: broker.url,
-    SCAN2MQTT_DISCOVERY_MDNS: 'false',
+  rig = await startGatewayOnBroker(SCANNER, {
     SCAN2MQTT_POLLING_IDLE_S: '1',
     SCAN2MQTT_DEVICES: JSON.stringify([{ name: 'Simulated AirSane', protocol: 'escl', url: sim.baseUrl, friendly_name: SCANNER }]),
   });
-  probe = await connectProbe(broker.url);
-  await probe.waitFor(`scan2mqtt/${SCANNER}/availability`, (m) => m.text() === 'online', 30_000);
+  ({ gateway, probe } = rig);
 }, 90_000);
 
 afterAll(async () => {
-  await probe?.close();
-  await gateway?.stop();
+  await rig?.stop();
   await sim?.stop();
-  await broker?.stop();
 });
 
 describe('eSCL scanner end to end', () => {

@@ -3,12 +3,16 @@
  * environment variables exactly as a user would, with its data in a temp folder.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { startMosquitto, type MosquittoBroker } from '../helpers/mosquitto.js';
+import { connectProbe, type MqttProbe } from '../helpers/mqtt-probe.js';
 
 const REPO = resolve(import.meta.dirname, '../..');
 const TSX = join(REPO, 'node_modules/.bin/tsx');
+/** How long a started gateway may take to report its scanner online (a limit, not an assertion). */
+const ONLINE_WAIT_MS = 30_000;
 
 /** A running gateway process. */
 export interface GatewayProcess {
@@ -70,4 +74,66 @@ export async function startGateway(env: Record<string, string | undefined>, plac
       return code;
     },
   };
+}
+
+/** Waits until the gateway reports `scanner` online; with `restarted`, first until a new gateway says it is up (the old one left `offline` retained). */
+export async function waitForScanner(probe: MqttProbe, scanner: string, { restarted = false } = {}): Promise<void> {
+  if (restarted) await probe.waitFor('scan2mqtt/bridge/state', (m) => m.text().includes('"online"'), ONLINE_WAIT_MS);
+  await probe.waitFor(`scan2mqtt/${scanner}/availability`, (m) => m.text() === 'online', ONLINE_WAIT_MS);
+}
+
+/** A real Mosquitto, the gateway process on it, and a probe on the same broker. */
+export interface GatewayOnBroker {
+  readonly broker: MosquittoBroker;
+  readonly probe: MqttProbe;
+  /** The running gateway (a new one after `startGatewayAgain`). */
+  readonly gateway: GatewayProcess;
+  /** Starts a new gateway with the same settings (after the test stopped this one); resolves once `scanner` is online again. */
+  startGatewayAgain(): Promise<GatewayProcess>;
+  /** Closes the probe, stops the gateway (deleting its data folder) and the broker. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts a Mosquitto, the gateway on it (mDNS discovery off, `env` added) and a probe, and
+ * resolves once the gateway reports `scanner` online. On failure whatever started is stopped.
+ */
+export async function startGatewayOnBroker(scanner: string, env: Record<string, string | undefined>): Promise<GatewayOnBroker> {
+  const broker = await startMosquitto();
+  const settings = { SCAN2MQTT_MQTT_URL: broker.url, SCAN2MQTT_DISCOVERY_MDNS: 'false', ...env };
+  let gateway: GatewayProcess | undefined;
+  let probe: MqttProbe | undefined;
+  const stop = async () => {
+    await probe?.close();
+    await gateway?.stop();
+    await broker.stop();
+  };
+  try {
+    gateway = await startGateway(settings);
+    probe = await connectProbe(broker.url);
+    await waitForScanner(probe, scanner);
+  } catch (error) {
+    await stop().catch(() => undefined);
+    throw error;
+  }
+  const connected = probe;
+  return {
+    broker,
+    probe: connected,
+    get gateway() {
+      return gateway!;
+    },
+    async startGatewayAgain() {
+      gateway = await startGateway(settings);
+      await waitForScanner(connected, scanner, { restarted: true });
+      return gateway;
+    },
+    stop,
+  };
+}
+
+/** Every file below `folder` (none when it does not exist), e.g. what the gateway stored. */
+export async function filesUnder(folder: string): Promise<string[]> {
+  const entries = await readdir(folder, { recursive: true, withFileTypes: true }).catch(() => []);
+  return entries.filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name));
 }

@@ -6,13 +6,12 @@
  */
 import { readdir } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startMosquitto, type MosquittoBroker } from '../helpers/mosquitto.js';
-import { connectProbe, type MqttProbe } from '../helpers/mqtt-probe.js';
+import type { MqttProbe } from '../helpers/mqtt-probe.js';
 import { EsclSimulator, fixturePath } from '../sim/escl/index.js';
-import { startGateway, type GatewayProcess } from './gateway-process.js';
+import { startGatewayOnBroker, type GatewayOnBroker, type GatewayProcess } from './gateway-process.js';
 
 const SCANNER = 'officejet';
-let broker: MosquittoBroker;
+let rig: GatewayOnBroker;
 let sim: EsclSimulator;
 let gateway: GatewayProcess;
 let probe: MqttProbe;
@@ -26,26 +25,20 @@ async function until(check: () => boolean, what: string, ms = 30_000): Promise<v
 }
 
 beforeAll(async () => {
-  broker = await startMosquitto();
   sim = new EsclSimulator({ capabilitiesFixture: fixturePath('escl/capabilities/hp-officejet-pro-6978.xml'), hpWalkup: true, adfPages: 0 });
   await sim.start();
-  gateway = await startGateway({
-    SCAN2MQTT_MQTT_URL: broker.url,
-    SCAN2MQTT_DISCOVERY_MDNS: 'false',
+  rig = await startGatewayOnBroker(SCANNER, {
     SCAN2MQTT_DISCOVERY_WSD: 'false',
     SCAN2MQTT_DEVICES: JSON.stringify([{ name: 'OfficeJet', protocol: 'escl', url: sim.baseUrl, friendly_name: SCANNER }]),
     SCAN2MQTT_PROFILES: JSON.stringify({ archive: { source: 'platen', resolution: 300, color_mode: 'gray', format: 'pdf' } }),
     SCAN2MQTT_BUTTONS: JSON.stringify([{ scanner: '*', button: 'Scan to HA', profile: 'archive' }]),
   });
-  probe = await connectProbe(broker.url);
-  await probe.waitFor(`scan2mqtt/${SCANNER}/availability`, (m) => m.text() === 'online', 30_000);
+  ({ gateway, probe } = rig);
 }, 90_000);
 
 afterAll(async () => {
-  await probe?.close();
-  await gateway?.stop();
+  await rig?.stop();
   await sim?.stop();
-  await broker?.stop();
 });
 
 describe('HP walk-up end to end', () => {

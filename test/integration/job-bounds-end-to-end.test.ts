@@ -5,50 +5,36 @@
  * `.../job`, nothing stored, and the device job deleted. The limits are small so the
  * test is quick; the defaults are checked in test/config/job-bounds-config.test.ts.
  */
-import { readdir } from 'node:fs/promises';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startMosquitto, type MosquittoBroker } from '../helpers/mosquitto.js';
-import { connectProbe, type MqttProbe } from '../helpers/mqtt-probe.js';
+import type { MqttProbe } from '../helpers/mqtt-probe.js';
 import { EsclSimulator } from '../sim/escl/index.js';
-import { startGateway, type GatewayProcess } from './gateway-process.js';
+import { filesUnder, startGatewayOnBroker, type GatewayOnBroker, type GatewayProcess } from './gateway-process.js';
 import { runScan } from './scan-command.js';
 
 const SCANNER = 'bounded';
 const SMALL = { resolution: 75, color_mode: 'gray', format: 'jpeg', region: { x: 0, y: 0, width: 60, height: 60 } };
 
-let broker: MosquittoBroker;
+let rig: GatewayOnBroker;
 let sim: EsclSimulator;
 let gateway: GatewayProcess;
 let probe: MqttProbe;
 
-async function filesUnder(folder: string): Promise<string[]> {
-  const entries = await readdir(folder, { recursive: true, withFileTypes: true }).catch(() => []);
-  return entries.filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name));
-}
-
 beforeAll(async () => {
-  broker = await startMosquitto();
   sim = new EsclSimulator({ adfPages: 1 });
   await sim.start();
-  gateway = await startGateway({
-    SCAN2MQTT_MQTT_URL: broker.url,
-    SCAN2MQTT_DISCOVERY_MDNS: 'false',
+  rig = await startGatewayOnBroker(SCANNER, {
     SCAN2MQTT_POLLING_IDLE_S: '1',
     SCAN2MQTT_SCAN_MAX_PAGES: '4',
     SCAN2MQTT_SCAN_MIN_PAGE_BYTES_PER_S: '20000',
     SCAN2MQTT_SCAN_PAGE_GRACE_S: '1',
     SCAN2MQTT_DEVICES: JSON.stringify([{ name: 'Bounded', protocol: 'escl', url: sim.baseUrl, friendly_name: SCANNER }]),
   });
-  probe = await connectProbe(broker.url);
-  await probe.waitFor(`scan2mqtt/${SCANNER}/availability`, (m) => m.text() === 'online', 30_000);
+  ({ gateway, probe } = rig);
 }, 90_000);
 
 afterAll(async () => {
-  await probe?.close();
-  await gateway?.stop();
+  await rig?.stop();
   await sim?.stop();
-  await broker?.stop();
 });
 
 describe('job bounds end to end', () => {

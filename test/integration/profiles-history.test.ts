@@ -9,10 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startMosquitto, type MosquittoBroker } from '../helpers/mosquitto.js';
-import { connectProbe, type MqttProbe } from '../helpers/mqtt-probe.js';
+import type { MqttProbe } from '../helpers/mqtt-probe.js';
 import { EsclSimulator } from '../sim/escl/index.js';
-import { startGateway, type GatewayProcess } from './gateway-process.js';
+import { startGatewayOnBroker, type GatewayOnBroker } from './gateway-process.js';
 import { runScan } from './scan-command.js';
 
 const SCANNER = 'sim';
@@ -23,26 +22,10 @@ const PROFILES = {
   strict: { source: 'platen', color_mode: 'bw', adapt: 'refuse' },
 };
 
-let broker: MosquittoBroker;
+let rig: GatewayOnBroker;
 let sim: EsclSimulator;
-let gateway: GatewayProcess | undefined;
 let probe: MqttProbe;
 let dataFolder: string;
-
-async function startTheGateway(): Promise<GatewayProcess> {
-  const started = await startGateway({
-    SCAN2MQTT_MQTT_URL: broker.url,
-    SCAN2MQTT_DATA_FOLDER: dataFolder,
-    SCAN2MQTT_DISCOVERY_MDNS: 'false',
-    SCAN2MQTT_POLLING_IDLE_S: '1',
-    SCAN2MQTT_PROFILES: JSON.stringify(PROFILES),
-    SCAN2MQTT_DEVICES: JSON.stringify([{ name: 'Simulated AirSane', protocol: 'escl', url: sim.baseUrl, friendly_name: SCANNER }]),
-  });
-  // The stopped gateway left `offline` retained; `online` means the new one has subscribed to requests.
-  await probe.waitFor('scan2mqtt/bridge/state', (m) => m.text().includes('"online"'), 30_000);
-  await probe.waitFor(`scan2mqtt/${SCANNER}/availability`, (m) => m.text() === 'online', 30_000);
-  return started;
-}
 
 const scan = async (command: object): Promise<any> => (await runScan(probe, SCANNER, command)).final;
 
@@ -50,18 +33,21 @@ const bridgeRequest = (action: string, body: Record<string, unknown>) => probe.b
 
 beforeAll(async () => {
   dataFolder = await mkdtemp(join(tmpdir(), 'scan2mqtt-profiles-'));
-  broker = await startMosquitto();
   sim = new EsclSimulator({ adfPages: 2 });
   await sim.start();
-  probe = await connectProbe(broker.url);
-  gateway = await startTheGateway();
+  // The history lives in this data folder, which outlives the gateway restart below.
+  rig = await startGatewayOnBroker(SCANNER, {
+    SCAN2MQTT_DATA_FOLDER: dataFolder,
+    SCAN2MQTT_POLLING_IDLE_S: '1',
+    SCAN2MQTT_PROFILES: JSON.stringify(PROFILES),
+    SCAN2MQTT_DEVICES: JSON.stringify([{ name: 'Simulated AirSane', protocol: 'escl', url: sim.baseUrl, friendly_name: SCANNER }]),
+  });
+  ({ probe } = rig);
 }, 90_000);
 
 afterAll(async () => {
-  await probe?.close();
-  await gateway?.stop();
+  await rig?.stop();
   await sim?.stop();
-  await broker?.stop();
   if (dataFolder) await rm(dataFolder, { recursive: true, force: true });
 });
 
@@ -103,8 +89,8 @@ describe('profiles and job history end to end', () => {
   });
 
   it('keeps the history across a restart', async () => {
-    expect(await gateway!.stop()).toBe(0);
-    gateway = await startTheGateway();
+    expect(await rig.gateway.stop()).toBe(0);
+    await rig.startGatewayAgain();
     const response = await bridgeRequest('history', { limit: 1 });
     expect(response.data.jobs).toEqual([expect.objectContaining({ profile: 'document', state: 'done', pages: 2 })]);
     const deliveries = await bridgeRequest('deliveries', {});

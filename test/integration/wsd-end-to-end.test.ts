@@ -9,22 +9,20 @@
  */
 import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startMosquitto, type MosquittoBroker } from '../helpers/mosquitto.js';
-import { connectProbe, type MqttProbe } from '../helpers/mqtt-probe.js';
+import type { MqttProbe } from '../helpers/mqtt-probe.js';
 import { EsclSimulator } from '../sim/escl/index.js';
 import { WsdSimulator, type BrokenAnswer } from '../sim/wsd/simulator.js';
-import { startGateway, type GatewayProcess } from './gateway-process.js';
+import { startGatewayOnBroker, type GatewayOnBroker } from './gateway-process.js';
 import { runScan } from './scan-command.js';
 
 const SCANNER = 'office_wsd';
 const COMBO_HOST = '127.0.0.61';
 const COMBO_UUID = 'c0b0c0b0-0000-4000-8000-00000000e5d0';
 
-let broker: MosquittoBroker;
+let rig: GatewayOnBroker;
 let wsd: WsdSimulator;
 let comboWsd: WsdSimulator;
 let comboEscl: EsclSimulator;
-let gateway: GatewayProcess;
 let probe: MqttProbe;
 
 interface Device {
@@ -38,14 +36,11 @@ const devices = async () => JSON.parse((await probe.retained('scan2mqtt/bridge/d
 const pdfPages = (file: string) => Number(/Pages:\s+(\d+)/.exec(execFileSync('pdfinfo', [file]).toString())?.[1]);
 
 beforeAll(async () => {
-  broker = await startMosquitto();
   wsd = await WsdSimulator.start({ adfSheets: 3 });
   comboWsd = await WsdSimulator.start({ host: COMBO_HOST, model: { endpointAddress: `urn:uuid:${COMBO_UUID}`, model: 'Combo 2' } });
   comboEscl = new EsclSimulator({ host: COMBO_HOST, uuid: COMBO_UUID, makeAndModel: 'Combo 2' });
   await comboEscl.start();
-  gateway = await startGateway({
-    SCAN2MQTT_MQTT_URL: broker.url,
-    SCAN2MQTT_DISCOVERY_MDNS: 'false',
+  rig = await startGatewayOnBroker(SCANNER, {
     SCAN2MQTT_POLLING_IDLE_S: '1',
     SCAN2MQTT_DEVICES: JSON.stringify([
       { name: 'Office WSD', protocol: 'wsd', url: wsd.scanUrl, friendly_name: SCANNER },
@@ -53,17 +48,14 @@ beforeAll(async () => {
       { name: 'Combo over eSCL', protocol: 'escl', url: comboEscl.baseUrl },
     ]),
   });
-  probe = await connectProbe(broker.url);
-  await probe.waitFor(`scan2mqtt/${SCANNER}/availability`, (m) => m.text() === 'online', 30_000);
+  ({ probe } = rig);
 }, 90_000);
 
 afterAll(async () => {
-  await probe?.close();
-  await gateway?.stop();
+  await rig?.stop();
   await comboEscl?.stop();
   await comboWsd?.close();
   await wsd?.close();
-  await broker?.stop();
 });
 
 describe('WSD scanner end to end', () => {

@@ -4,11 +4,14 @@
  * bounded XML reads, streamed page bodies and protocol tracing.
  */
 import { PassThrough, type Readable } from 'node:stream';
-import { Pool } from 'undici';
+import type { Pool } from 'undici';
 import { ScanError, protocolError } from '../../core/errors.js';
-import type { DeviceCredentials } from '../../core/device.js';
-import type { Logger } from '../../core/logger.js';
-import type { ProtocolTracer } from '../../core/trace.js';
+import { readBoundedText } from '../../http/bounded-body.js';
+import type { DeviceHttpOptions } from '../../http/device-http-options.js';
+import { OriginPools } from '../../http/origin-pools.js';
+import { basicAuthorization, hostWithPort, redactAuthorization } from '../../http/request-headers.js';
+import { traceExchange } from '../../http/trace-exchange.js';
+import { transportError } from '../../http/transport-error.js';
 import { MAX_XML_BYTES } from './xml.js';
 
 /** Connections per device: one long NextDocument plus status polls and a DELETE. */
@@ -18,19 +21,11 @@ const MAX_REDIRECTS = 3;
 const REDIRECT_STATUSES = new Set([301, 302, 307, 308]);
 
 /** How the HTTP side of one device is reached. */
-export interface EsclHttpOptions {
+export interface EsclHttpOptions extends DeviceHttpOptions {
   /** Base URL of the eSCL root, e.g. `http://127.0.0.1:8080/eSCL/`. */
   baseUrl: string;
-  insecureTls?: boolean;
-  credentials?: DeviceCredentials;
   /** Overrides the Host header (some HP devices only accept `localhost`). */
   hostHeader?: string;
-  logger: Logger;
-  tracer: ProtocolTracer;
-  deviceLabel: string;
-  connectTimeoutMs: number;
-  headersTimeoutMs: number;
-  bodyTimeoutMs: number;
 }
 
 /** One request to the device; `path` is absolute on the device (`/eSCL/ScannerStatus`). */
@@ -65,10 +60,12 @@ export class EsclHttp {
   /** Path of the eSCL root on the device, always ending with `/`. */
   readonly basePath: string;
   private readonly base: URL;
-  private readonly pools = new Map<string, Pool>();
+  private readonly pools: OriginPools;
   private closed = false;
 
   constructor(private readonly options: EsclHttpOptions) {
+    const { connectTimeoutMs, headersTimeoutMs, bodyTimeoutMs } = options;
+    this.pools = new OriginPools({ connections: CONNECTIONS_PER_DEVICE, connectTimeoutMs, headersTimeoutMs, bodyTimeoutMs });
     let base: URL;
     try {
       base = new URL(options.baseUrl);
@@ -101,22 +98,12 @@ export class EsclHttp {
 
   /** Reads an XML body, at most MAX_XML_BYTES; a bigger or broken body is a ProtocolError/DeviceOffline. */
   async readXml(res: EsclResponse, signal?: AbortSignal): Promise<string> {
-    const chunks: Buffer[] = [];
-    let total = 0;
+    let text: string;
     try {
-      for await (const chunk of res.body) {
-        const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as Uint8Array);
-        total += buf.length;
-        if (total > MAX_XML_BYTES) {
-          res.body.destroy();
-          throw protocolError(`${res.path}: XML body larger than ${MAX_XML_BYTES} bytes`);
-        }
-        chunks.push(buf);
-      }
+      text = await readBoundedText(res.body, MAX_XML_BYTES, () => protocolError(`${res.path}: XML body larger than ${MAX_XML_BYTES} bytes`));
     } catch (error) {
       throw transportError(error, signal, `${this.options.deviceLabel}: reading ${res.path}`);
     }
-    const text = Buffer.concat(chunks).toString('utf8');
     this.trace('receive', `body of ${res.path}`, undefined, text);
     return text;
   }
@@ -154,14 +141,12 @@ export class EsclHttp {
   /** Releases every socket of this device. */
   async close(): Promise<void> {
     this.closed = true;
-    const pools = [...this.pools.values()];
-    this.pools.clear();
-    await Promise.all(pools.map((p) => p.destroy().catch(() => {})));
+    await this.pools.close();
   }
 
   private async dispatch(origin: URL, path: string, req: EsclRequest): Promise<EsclResponse> {
     const headers = this.requestHeaders(origin, req);
-    this.trace('send', `${req.method} ${path}`, redact(headers), req.body);
+    this.trace('send', `${req.method} ${path}`, redactAuthorization(headers), req.body);
     try {
       const res = await this.poolFor(origin).request({
         method: req.method,
@@ -181,14 +166,10 @@ export class EsclHttp {
   }
 
   private requestHeaders(origin: URL, req: EsclRequest): Record<string, string> {
-    const port = origin.port || (origin.protocol === 'https:' ? '443' : '80');
-    // EPSON wants the port in Host even when it is the default one.
-    const headers: Record<string, string> = { ...req.headers, host: this.options.hostHeader ?? `${origin.hostname}:${port}` };
+    const headers: Record<string, string> = { ...req.headers, host: this.options.hostHeader ?? hostWithPort(origin) };
     if (req.body !== undefined) headers['content-type'] = 'text/xml';
-    const { username, password } = this.options.credentials ?? {};
-    if (username !== undefined || password !== undefined) {
-      headers.authorization = `Basic ${Buffer.from(`${username ?? ''}:${password ?? ''}`).toString('base64')}`;
-    }
+    const authorization = basicAuthorization(this.options.credentials);
+    if (authorization !== undefined) headers.authorization = authorization;
     return headers;
   }
 
@@ -205,30 +186,14 @@ export class EsclHttp {
   }
 
   private poolFor(origin: URL): Pool {
-    let pool = this.pools.get(origin.origin);
-    if (!pool) {
-      // TLS checks are relaxed for this device only: for an HTTPS device marked insecure, or
-      // for an http→https redirect to the same host (Canon D570), which is no weaker than the plain HTTP it replaces.
-      const relaxTls = origin.protocol === 'https:' && (this.options.insecureTls === true || this.base.protocol === 'http:');
-      pool = new Pool(origin.origin, {
-        connections: CONNECTIONS_PER_DEVICE,
-        connect: { timeout: this.options.connectTimeoutMs, ...(relaxTls ? { rejectUnauthorized: false } : {}) },
-        headersTimeout: this.options.headersTimeoutMs,
-        bodyTimeout: this.options.bodyTimeoutMs,
-      });
-      this.pools.set(origin.origin, pool);
-    }
-    return pool;
+    // TLS checks are relaxed for this device only: for an HTTPS device marked insecure, or
+    // for an http→https redirect to the same host (Canon D570), which is no weaker than the plain HTTP it replaces.
+    const relaxTls = origin.protocol === 'https:' && (this.options.insecureTls === true || this.base.protocol === 'http:');
+    return this.pools.get(origin, relaxTls);
   }
 
   private trace(direction: 'send' | 'receive', label: string, headers?: Record<string, string | string[] | undefined>, body?: string): void {
-    const { tracer, deviceLabel } = this.options;
-    if (!tracer.enabled) return;
-    try {
-      tracer.record({ protocol: 'escl', device: deviceLabel, direction, label, ...(headers ? { headers } : {}), ...(body !== undefined ? { body } : {}) });
-    } catch {
-      // A tracer must never break a scan.
-    }
+    traceExchange(this.options.tracer, { protocol: 'escl', device: this.options.deviceLabel, direction, label }, headers, body);
   }
 }
 
@@ -245,14 +210,4 @@ export function headerValue(headers: EsclResponse['headers'], name: string): str
 }
 
 /** Maps any network failure to a ScanError: aborts become Cancelled, everything else DeviceOffline. */
-export function transportError(error: unknown, signal: AbortSignal | undefined, what: string): ScanError {
-  if (signal?.aborted) return new ScanError('Cancelled', 'cancelled', { cause: error });
-  if (error instanceof ScanError) return error;
-  const code = (error as { code?: unknown }).code;
-  const detail = typeof code === 'string' ? code : error instanceof Error ? error.message : String(error);
-  return new ScanError('DeviceOffline', `${what} failed: ${detail}`, { cause: error });
-}
-
-function redact(headers: Record<string, string>): Record<string, string> {
-  return headers.authorization ? { ...headers, authorization: '[redacted]' } : headers;
-}
+export { transportError };

@@ -1,10 +1,9 @@
 /**
  * Safe, namespace-aware reading of the XML documents eSCL devices send.
- * fast-xml-parser only knows prefixes, so this file resolves `xmlns` declarations
- * itself and lets the eSCL parsers look elements up by namespace URI (PROTOCOLS.md A.2).
+ * The guarded reader of src/xml resolves `xmlns` declarations; this file sets the eSCL bounds
+ * and lets the eSCL parsers look elements up by namespace URI (PROTOCOLS.md A.2).
  */
-import { XMLParser, XMLValidator } from 'fast-xml-parser';
-import { protocolError } from '../../core/errors.js';
+import { createXmlReader, type NsElement } from '../../xml/guarded-xml.js';
 
 /** The eSCL namespace (conventional prefix `scan`). */
 export const ESCL_NS = 'http://schemas.hp.com/imaging/escl/2011/05/03';
@@ -16,104 +15,14 @@ export const MAX_XML_BYTES = 2 * 1024 * 1024;
 /** Deepest element nesting accepted; eSCL documents are about 8 levels deep. */
 export const MAX_XML_DEPTH = 48;
 
-/** One element with its namespace resolved. `ns` is undefined for no namespace or an undeclared prefix. */
-export interface XmlElement {
-  ns: string | undefined;
-  name: string;
-  /** Attributes by local name (prefixes dropped), xmlns declarations excluded. */
-  attrs: Record<string, string>;
-  children: XmlElement[];
-  /** Concatenated, trimmed text content of this element (not of its descendants). */
-  text: string;
-}
+/** One element with its namespace resolved (the guarded reader's element, without the QName scope eSCL never needs). */
+export type XmlElement = Omit<NsElement, 'scope'>;
 
-type OrderedNode = Record<string, unknown>;
-
-const parser = new XMLParser({
-  preserveOrder: true,
-  ignoreAttributes: false,
-  attributeNamePrefix: '',
-  parseTagValue: false,
-  parseAttributeValue: false,
-  trimValues: true,
-  ignoreDeclaration: true,
-  ignorePiTags: true,
-  maxNestedTags: MAX_XML_DEPTH,
-});
+const readXml = createXmlReader({ maxBytes: MAX_XML_BYTES, maxDepth: MAX_XML_DEPTH });
 
 /** Parses a device document into a namespace-resolved tree; anything unsafe or malformed is a ProtocolError. */
 export function parseXmlDocument(xml: string, what: string): XmlElement {
-  if (typeof xml !== 'string') throw protocolError(`${what}: not a text document`);
-  if (Buffer.byteLength(xml, 'utf8') > MAX_XML_BYTES) throw protocolError(`${what}: document larger than ${MAX_XML_BYTES} bytes`);
-  // DTDs are the door to entity-expansion attacks and no eSCL device needs one.
-  if (/<!DOCTYPE|<!ENTITY/i.test(xml)) throw protocolError(`${what}: DOCTYPE/ENTITY declarations are not accepted`);
-  checkDepth(xml, what);
-  const verdict = XMLValidator.validate(xml);
-  if (verdict !== true) {
-    const { msg, line, col } = verdict.err;
-    throw protocolError(`${what}: malformed XML at line ${line}, column ${col}: ${msg}`);
-  }
-  let nodes: unknown;
-  try {
-    nodes = parser.parse(xml);
-  } catch (error) {
-    throw protocolError(`${what}: malformed XML: ${error instanceof Error ? error.message : String(error)}`, error);
-  }
-  const roots = (Array.isArray(nodes) ? nodes : []).filter((n): n is OrderedNode => elementName(n) !== undefined);
-  const [root] = roots;
-  if (!root || roots.length > 1) throw protocolError(`${what}: expected exactly one root element`);
-  return toElement(root, new Map(), 0);
-}
-
-/** Counts element nesting with a linear scan before the real parse, so deep input never reaches recursion. */
-function checkDepth(xml: string, what: string): void {
-  const tag = /<(\/?)([^\s>/!?][^\s>/]*)[^>]*?(\/?)>/g;
-  let depth = 0;
-  for (let m = tag.exec(xml); m !== null; m = tag.exec(xml)) {
-    if (m[1] === '/') depth -= 1;
-    else if (m[3] !== '/') depth += 1;
-    if (depth > MAX_XML_DEPTH) throw protocolError(`${what}: elements nested deeper than ${MAX_XML_DEPTH}`);
-  }
-}
-
-function elementName(node: unknown): string | undefined {
-  if (node === null || typeof node !== 'object') return undefined;
-  return Object.keys(node).find((k) => k !== ':@' && k !== '#text');
-}
-
-function toElement(node: OrderedNode, scope: Map<string, string>, depth: number): XmlElement {
-  if (depth > MAX_XML_DEPTH) throw protocolError(`elements nested deeper than ${MAX_XML_DEPTH}`);
-  const qname = elementName(node) ?? '';
-  const rawAttrs = (node[':@'] ?? {}) as Record<string, unknown>;
-  const local = new Map(scope);
-  const attrs: Record<string, string> = {};
-  for (const [key, value] of Object.entries(rawAttrs)) {
-    const text = typeof value === 'string' ? value.trim() : String(value);
-    if (key === 'xmlns') local.set('', text);
-    else if (key.startsWith('xmlns:')) local.set(key.slice(6), text);
-    else attrs[localName(key)] = text;
-  }
-  const { prefix, name } = splitQName(qname);
-  const content = Array.isArray(node[qname]) ? (node[qname] as unknown[]) : [];
-  const children: XmlElement[] = [];
-  const texts: string[] = [];
-  for (const item of content) {
-    if (item === null || typeof item !== 'object') continue;
-    const childName = elementName(item);
-    if (childName !== undefined) children.push(toElement(item as OrderedNode, local, depth + 1));
-    else if ('#text' in item) texts.push(String((item as OrderedNode)['#text']));
-  }
-  const ns = local.get(prefix) || undefined;
-  return { ns, name, attrs, children, text: texts.join('').trim() };
-}
-
-function splitQName(qname: string): { prefix: string; name: string } {
-  const colon = qname.indexOf(':');
-  return colon < 0 ? { prefix: '', name: qname } : { prefix: qname.slice(0, colon), name: qname.slice(colon + 1) };
-}
-
-function localName(qname: string): string {
-  return splitQName(qname).name;
+  return readXml(xml, what);
 }
 
 /**

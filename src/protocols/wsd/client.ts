@@ -5,11 +5,13 @@
  * whatever the HTTP status (devices send them with 200 and with 500).
  */
 import type { Readable } from 'node:stream';
-import { Pool } from 'undici';
-import type { DeviceCredentials } from '../../core/device.js';
 import { ScanError, protocolError } from '../../core/errors.js';
-import type { Logger } from '../../core/logger.js';
-import type { ProtocolTracer } from '../../core/trace.js';
+import { readBoundedText } from '../../http/bounded-body.js';
+import type { DeviceHttpOptions } from '../../http/device-http-options.js';
+import { OriginPools } from '../../http/origin-pools.js';
+import { basicAuthorization, hostWithPort, redactAuthorization } from '../../http/request-headers.js';
+import { traceExchange } from '../../http/trace-exchange.js';
+import { transportError as mapTransportError } from '../../http/transport-error.js';
 import { MAX_SOAP_XML_BYTES } from '../../xml/namespaced-xml.js';
 import { faultToError, readFault } from './faults.js';
 import { readMtomMessage, type MtomMessage } from './mtom.js';
@@ -21,16 +23,7 @@ const CONNECTIONS_PER_DEVICE = 4;
 export const SOAP_CONTENT_TYPE = 'application/soap+xml; charset=utf-8';
 
 /** How the HTTP side of one device is reached. */
-export interface WsdClientOptions {
-  credentials?: DeviceCredentials;
-  insecureTls?: boolean;
-  logger: Logger;
-  tracer: ProtocolTracer;
-  deviceLabel: string;
-  connectTimeoutMs: number;
-  headersTimeoutMs: number;
-  bodyTimeoutMs: number;
-}
+export type WsdClientOptions = DeviceHttpOptions;
 
 /** Per-call options. */
 export interface CallOptions {
@@ -46,10 +39,13 @@ interface RawResponse {
 
 /** SOAP access to one WSD device. Call `close()` to release its sockets. */
 export class WsdClient {
-  private readonly pools = new Map<string, Pool>();
+  private readonly pools: OriginPools;
   private closed = false;
 
-  constructor(private readonly options: WsdClientOptions) {}
+  constructor(private readonly options: WsdClientOptions) {
+    const { connectTimeoutMs, headersTimeoutMs, bodyTimeoutMs } = options;
+    this.pools = new OriginPools({ connections: CONNECTIONS_PER_DEVICE, connectTimeoutMs, headersTimeoutMs, bodyTimeoutMs });
+  }
 
   /** POSTs a request and returns the response XML; faults and HTTP failures throw ScanErrors. */
   async call(url: string, request: SoapRequest, operation: string, opts: CallOptions = {}): Promise<string> {
@@ -86,9 +82,7 @@ export class WsdClient {
   /** Releases every socket of this device. */
   async close(): Promise<void> {
     this.closed = true;
-    const pools = [...this.pools.values()];
-    this.pools.clear();
-    await Promise.all(pools.map((p) => p.destroy().catch(() => {})));
+    await this.pools.close();
   }
 
   private async post(url: string, request: SoapRequest, operation: string, opts: CallOptions): Promise<RawResponse> {
@@ -101,9 +95,10 @@ export class WsdClient {
     }
     if (target.protocol !== 'http:' && target.protocol !== 'https:') throw new ScanError('InvalidRequest', `WSD service URL must be http or https: ${url}`);
     const headers = this.requestHeaders(target);
-    this.trace('send', `POST ${target.pathname} ${operation}`, redact(headers), request.xml);
+    this.trace('send', `POST ${target.pathname} ${operation}`, redactAuthorization(headers), request.xml);
     try {
-      const res = await this.poolFor(target).request({
+      // Self-signed certificates are accepted only for an HTTPS device marked insecure.
+      const res = await this.pools.get(target, target.protocol === 'https:' && this.options.insecureTls === true).request({
         method: 'POST',
         path: `${target.pathname}${target.search}`,
         headers,
@@ -121,22 +116,12 @@ export class WsdClient {
   }
 
   private async readText(res: RawResponse, operation: string, signal?: AbortSignal): Promise<string> {
-    const chunks: Buffer[] = [];
-    let total = 0;
+    let text: string;
     try {
-      for await (const chunk of res.body) {
-        const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as Uint8Array);
-        total += buf.length;
-        if (total > MAX_SOAP_XML_BYTES) {
-          res.body.destroy();
-          throw protocolError(`${operation}: response larger than ${MAX_SOAP_XML_BYTES} bytes`);
-        }
-        chunks.push(buf);
-      }
+      text = await readBoundedText(res.body, MAX_SOAP_XML_BYTES, () => protocolError(`${operation}: response larger than ${MAX_SOAP_XML_BYTES} bytes`));
     } catch (error) {
       throw transportError(error, signal, `${this.options.deviceLabel}: reading the ${operation} response`);
     }
-    const text = Buffer.concat(chunks).toString('utf8');
     this.trace('receive', `${operation} body`, undefined, text);
     return text;
   }
@@ -151,39 +136,14 @@ export class WsdClient {
   }
 
   private requestHeaders(target: URL): Record<string, string> {
-    const port = target.port || (target.protocol === 'https:' ? '443' : '80');
-    // Epson wants the port in Host even when it is the default one (as for eSCL).
-    const headers: Record<string, string> = { host: `${target.hostname}:${port}`, 'content-type': SOAP_CONTENT_TYPE };
-    const { username, password } = this.options.credentials ?? {};
-    if (username !== undefined || password !== undefined) {
-      headers.authorization = `Basic ${Buffer.from(`${username ?? ''}:${password ?? ''}`).toString('base64')}`;
-    }
+    const headers: Record<string, string> = { host: hostWithPort(target), 'content-type': SOAP_CONTENT_TYPE };
+    const authorization = basicAuthorization(this.options.credentials);
+    if (authorization !== undefined) headers.authorization = authorization;
     return headers;
   }
 
-  private poolFor(target: URL): Pool {
-    let pool = this.pools.get(target.origin);
-    if (!pool) {
-      const relaxTls = target.protocol === 'https:' && this.options.insecureTls === true;
-      pool = new Pool(target.origin, {
-        connections: CONNECTIONS_PER_DEVICE,
-        connect: { timeout: this.options.connectTimeoutMs, ...(relaxTls ? { rejectUnauthorized: false } : {}) },
-        headersTimeout: this.options.headersTimeoutMs,
-        bodyTimeout: this.options.bodyTimeoutMs,
-      });
-      this.pools.set(target.origin, pool);
-    }
-    return pool;
-  }
-
   private trace(direction: 'send' | 'receive', label: string, headers?: Record<string, string | string[] | undefined>, body?: string): void {
-    const { tracer, deviceLabel } = this.options;
-    if (!tracer.enabled) return;
-    try {
-      tracer.record({ protocol: 'wsd', device: deviceLabel, direction, label, ...(headers ? { headers } : {}), ...(body !== undefined ? { body } : {}) });
-    } catch {
-      // A tracer must never break a scan.
-    }
+    traceExchange(this.options.tracer, { protocol: 'wsd', device: this.options.deviceLabel, direction, label }, headers, body);
   }
 }
 
@@ -198,14 +158,5 @@ function tryFault(xml: string): ReturnType<typeof readFault> {
 
 /** Maps any network failure to a ScanError: aborts become Cancelled, timeouts Timeout, the rest DeviceOffline. */
 export function transportError(error: unknown, signal: AbortSignal | undefined, what: string): ScanError {
-  if (signal?.aborted) return new ScanError('Cancelled', 'cancelled', { cause: error });
-  if (error instanceof ScanError) return error;
-  const code = (error as { code?: unknown }).code;
-  const detail = typeof code === 'string' ? code : error instanceof Error ? error.message : String(error);
-  if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') return new ScanError('Timeout', `${what}: the scanner stopped answering (${detail})`, { cause: error });
-  return new ScanError('DeviceOffline', `${what} failed: ${detail}`, { cause: error });
-}
-
-function redact(headers: Record<string, string>): Record<string, string> {
-  return headers.authorization ? { ...headers, authorization: '[redacted]' } : headers;
+  return mapTransportError(error, signal, what, { timeoutsAsTimeout: true });
 }

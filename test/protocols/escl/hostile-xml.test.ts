@@ -8,33 +8,15 @@ import { jobPathFrom } from '../../../src/protocols/escl/location.js';
 import { parseScannerStatus } from '../../../src/protocols/escl/status.js';
 import { MAX_XML_BYTES, MAX_XML_DEPTH } from '../../../src/protocols/escl/xml.js';
 import { FIXTURES as SHARED_FIXTURES } from '../../helpers/fixtures.js';
+import { expectOnlyScanErrors, scanErrorOf } from '../../helpers/scan-errors.js';
 
 const FIXTURES = `${SHARED_FIXTURES}/escl`;
 const brother = readFileSync(join(FIXTURES, 'capabilities/brother-mfc-l8690cdw.xml'), 'utf8');
 const kyoceraStatus = readFileSync(join(FIXTURES, 'status/kyocera-ecosys-m2040dn.xml'), 'utf8');
 const parsers = [parseScannerCapabilities, parseScannerStatus];
 
-/** Runs `fn` and returns the ScanError it threw, failing on any other outcome. */
-function scanErrorOf(fn: () => unknown): ScanError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(ScanError);
-    return error as ScanError;
-  }
-  throw new Error('expected a ScanError');
-}
-
 /** Parsing either succeeds or throws a ScanError, never anything else. */
-function onlyScanErrors(xml: string): void {
-  for (const parse of parsers) {
-    try {
-      parse(xml);
-    } catch (error) {
-      if (!(error instanceof ScanError)) throw error;
-    }
-  }
-}
+const onlyScanErrors = (xml: string) => expectOnlyScanErrors(parsers, xml);
 
 describe('hostile and broken XML', () => {
   it('truncated documents are ProtocolErrors', () => {

@@ -2,7 +2,6 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ScanError } from '../../../src/core/errors.js';
 import { MAX_MATCHES, MAX_XADDRS, parseDiscoveryMessage } from '../../../src/protocols/wsd/discovery/codec.js';
 import { MAX_LIST_ENTRIES, parseScannerElements, readScannerConfiguration } from '../../../src/protocols/wsd/capabilities.js';
 import { MAX_FAULT_REASON_CHARS, faultToError, readFault } from '../../../src/protocols/wsd/faults.js';
@@ -11,6 +10,7 @@ import { MAX_JOB_TOKEN_CHARS, parseCreateScanJobResponse, parseGetActiveJobsResp
 import { parseSoapEnvelope } from '../../../src/protocols/wsd/soap.js';
 import { MAX_STATUS_ENTRIES, readScannerStatus } from '../../../src/protocols/wsd/status.js';
 import { MAX_SOAP_XML_BYTES, MAX_SOAP_XML_DEPTH, parseNsXml } from '../../../src/xml/namespaced-xml.js';
+import { expectOnlyScanErrors, scanErrorOf } from '../../helpers/scan-errors.js';
 import { FIXTURES } from '../../helpers/fixtures.js';
 
 const read = (name: string) => readFileSync(join(FIXTURES, 'wsd', name), 'utf8');
@@ -32,25 +32,8 @@ const parsers: ((xml: string) => unknown)[] = [
   (xml) => readFault(parseSoapEnvelope(xml, 'x')),
 ];
 
-function scanErrorOf(fn: () => unknown): ScanError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(ScanError);
-    return error as ScanError;
-  }
-  throw new Error('expected a ScanError');
-}
-
-function onlyScanErrors(xml: string): void {
-  for (const parse of parsers) {
-    try {
-      parse(xml);
-    } catch (error) {
-      if (!(error instanceof ScanError)) throw error;
-    }
-  }
-}
+/** Parsing either succeeds or throws a ScanError, never anything else. */
+const onlyScanErrors = (xml: string) => expectOnlyScanErrors(parsers, xml);
 
 describe('hostile and broken SOAP', () => {
   it('truncated documents, non-XML and non-SOAP bodies are ProtocolErrors', () => {

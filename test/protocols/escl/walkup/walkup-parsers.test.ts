@@ -13,6 +13,7 @@ import { MAX_TABLE_EVENTS, parseCompEvent, parseEventTable, parseWalkupCaps } fr
 import { MAX_RESOURCE_PATH_CHARS, walkupResourcePath } from '../../../../src/protocols/escl/walkup/ledm-xml.js';
 import { contentOfShortcut, mergeWalkupChoices, walkupChoicesOf, walkupDeviceJob } from '../../../../src/protocols/escl/walkup/panel-job.js';
 import { isHpDevice, walkupOrigins } from '../../../../src/protocols/escl/walkup/support.js';
+import { scanErrorOf } from '../../../helpers/scan-errors.js';
 
 const NS = {
   wus: 'http://www.hp.com/schemas/imaging/con/ledm/walkupscan/2010/09/28',
@@ -57,16 +58,6 @@ const caps = `<?xml version="1.0" encoding="UTF-8"?><!---->
 // One captured caps document declares no namespaces at all.
 const capsWithoutDeclarations = `<!----><wus:WalkupScanToCompCaps><wus:MaxNetworkDestinations>15</wus:MaxNetworkDestinations></wus:WalkupScanToCompCaps>`;
 
-const scanError = (work: () => unknown): ScanError => {
-  try {
-    work();
-  } catch (error) {
-    if (error instanceof ScanError) return error;
-    throw error;
-  }
-  throw new Error('expected a ScanError');
-};
-
 describe('event table', () => {
   it('finds the ScanEvent with its destination and dialogue resource, skipping other categories', () => {
     expect(parseEventTable(eventTable)).toEqual([
@@ -84,13 +75,13 @@ describe('event table', () => {
   it(`refuses more than ${MAX_TABLE_EVENTS} events`, () => {
     const many = (n: number) => `<ev:EventTable ${decl}>${'<ev:Event><dd:UnqualifiedEventCategory>JobEvent</dd:UnqualifiedEventCategory><dd:AgingStamp>1</dd:AgingStamp></ev:Event>'.repeat(n)}</ev:EventTable>`;
     expect(parseEventTable(many(MAX_TABLE_EVENTS))).toEqual([]);
-    expect(scanError(() => parseEventTable(many(MAX_TABLE_EVENTS + 1))).code).toBe('ProtocolError');
+    expect(scanErrorOf(() => parseEventTable(many(MAX_TABLE_EVENTS + 1))).code).toBe('ProtocolError');
   });
 
   it('refuses a wrong root, DTDs and oversized documents', () => {
-    expect(scanError(() => parseEventTable(caps)).code).toBe('ProtocolError');
-    expect(scanError(() => parseEventTable(`<!DOCTYPE x [<!ENTITY a "b">]>${eventTable}`)).code).toBe('ProtocolError');
-    expect(scanError(() => parseEventTable(`<ev:EventTable ${decl}>${' '.repeat(MAX_XML_BYTES)}</ev:EventTable>`)).code).toBe('ProtocolError');
+    expect(scanErrorOf(() => parseEventTable(caps)).code).toBe('ProtocolError');
+    expect(scanErrorOf(() => parseEventTable(`<!DOCTYPE x [<!ENTITY a "b">]>${eventTable}`)).code).toBe('ProtocolError');
+    expect(scanErrorOf(() => parseEventTable(`<ev:EventTable ${decl}>${' '.repeat(MAX_XML_BYTES)}</ev:EventTable>`)).code).toBe('ProtocolError');
   });
 });
 
@@ -127,7 +118,7 @@ describe('destinations', () => {
     const long = buildDestinationXml('x'.repeat(MAX_DESTINATION_LABEL_CHARS + 10), 'h');
     expect(long).toContain(`>${'x'.repeat(MAX_DESTINATION_LABEL_CHARS)}</Name>`);
     expect(long).not.toContain('x'.repeat(MAX_DESTINATION_LABEL_CHARS + 1));
-    expect(scanError(() => buildDestinationXml(' \u0001 ', 'h')).code).toBe('ProtocolError');
+    expect(scanErrorOf(() => buildDestinationXml(' \u0001 ', 'h')).code).toBe('ProtocolError');
   });
 });
 
@@ -149,7 +140,7 @@ describe('resource paths from the device', () => {
   it('keeps walk-up paths, refuses the rest', () => {
     expect(walkupResourcePath('http://[fe80::1]:80/WalkupScanToComp/WalkupScanToCompDestinations/a/', 'x')).toBe('/WalkupScanToComp/WalkupScanToCompDestinations/a');
     for (const bad of ['', '/', '/DevMgmt/x', '/WalkupScanToComp/../eSCL/ScanJobs', '/WalkupScanToComp/a b', `/WalkupScanToComp/${'a'.repeat(MAX_RESOURCE_PATH_CHARS)}`]) {
-      expect(scanError(() => walkupResourcePath(bad, 'x')).code).toBe('ProtocolError');
+      expect(scanErrorOf(() => walkupResourcePath(bad, 'x')).code).toBe('ProtocolError');
     }
     expect(walkupResourcePath(`/WalkupScanToComp/${'a'.repeat(MAX_RESOURCE_PATH_CHARS - 18)}`, 'x')).toHaveLength(MAX_RESOURCE_PATH_CHARS);
   });
