@@ -12,7 +12,7 @@ export interface WalkupTiming {
   compEventPollMs: number;
   /** Reads of the dialogue state before a press that never reaches ScanRequested is dropped. */
   compEventReads: number;
-  /** Limit for removing the destinations at shutdown. */
+  /** Limit for removing the destinations at shutdown, and for a registration under way then to finish. */
   removeTimeoutMs: number;
 }
 

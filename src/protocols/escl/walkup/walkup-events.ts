@@ -3,9 +3,9 @@
  * registered, named for the panel, with the gateway's instance as its Hostname: that marks it
  * as this gateway's, so a leftover from an earlier run is reused or removed, and another
  * gateway's destinations are never touched nor answered (only presses on paths this session
- * holds count). The event table is long-polled with its etag; after a failure or any change
- * the destinations are checked again, so a device that restarted and forgot them gets them
- * back. Aborting removes them.
+ * holds count). The event table is read once before registering (what it holds then is old),
+ * then long-polled with its etag; after a failure or any change the destinations are checked
+ * again, so a device that restarted and forgot them gets them back. Aborting removes them.
  */
 import { setTimeout as delay } from 'node:timers/promises';
 import type { DeviceEvent, DeviceEventOptions } from '../../../core/device-events.js';
@@ -52,8 +52,10 @@ export async function* walkupEvents(deps: WalkupEventsDeps, signal: AbortSignal,
   try {
     while (!signal.aborted && wanted.length > 0) {
       try {
-        await reconcile(deps, wanted, hostname, held, signal);
+        // The table is read before any destination is registered: a press on one the panel has
+        // just shown is then a new ScanEvent, not one the baseline takes for old.
         let etag = await baseline(deps, seen, signal);
+        await reconcile(deps, wanted, hostname, held, signal);
         while (!signal.aborted) {
           const read = await deps.client.eventTable(etag, deps.timing.eventWaitMs, deps.timing.eventHeadroomMs, signal);
           if (!read.changed) continue;
@@ -73,8 +75,10 @@ export async function* walkupEvents(deps: WalkupEventsDeps, signal: AbortSignal,
             const adf = await deps.readAdf(signal).catch(() => null);
             yield { kind: 'button', button, action: 'press', deviceJob: walkupDeviceJob(destination, adf) };
           }
-          // Any change may be a restart that forgot the destinations.
-          if (await reconcile(deps, wanted, hostname, held, signal)) etag = await baseline(deps, seen, signal);
+          // Any change may be a restart that forgot the destinations. The table just read is
+          // handled and its etag kept: a second baseline here would swallow a press made on a
+          // destination registered again before that read.
+          await reconcile(deps, wanted, hostname, held, signal);
         }
       } catch (error) {
         if (signal.aborted) break;
@@ -90,27 +94,48 @@ export async function* walkupEvents(deps: WalkupEventsDeps, signal: AbortSignal,
 
 /**
  * Makes the device hold exactly one destination per wanted button under this gateway's hostname:
- * reuses those it has, registers the missing, removes this gateway's stale ones. True when any was registered.
+ * reuses those it has, registers the missing, removes this gateway's stale ones.
  */
-async function reconcile(deps: WalkupEventsDeps, wanted: readonly string[], hostname: string, held: Map<string, string>, signal: AbortSignal): Promise<boolean> {
+async function reconcile(deps: WalkupEventsDeps, wanted: readonly string[], hostname: string, held: Map<string, string>, signal: AbortSignal): Promise<void> {
   const ours = (await deps.client.destinations(signal)).filter((d) => d.hostname === hostname && d.path !== undefined);
   held.clear();
-  let registered = false;
-  for (const button of wanted) {
-    const existing = ours.find((d) => d.name === panelLabel(button) && d.path !== undefined && !held.has(d.path));
-    if (existing?.path !== undefined) {
-      held.set(existing.path, button);
-      continue;
+  // Changes to the device's destinations are let finish when the session stops: an aborted POST
+  // may still register one whose path nobody learns, left on the panel after shutdown.
+  const grace = outliving(signal, deps.timing.removeTimeoutMs);
+  try {
+    for (const button of wanted) {
+      const existing = ours.find((d) => d.name === panelLabel(button) && d.path !== undefined && !held.has(d.path));
+      if (existing?.path !== undefined) {
+        held.set(existing.path, button);
+        continue;
+      }
+      if (signal.aborted) break;
+      const path = await deps.client.register(panelLabel(button), hostname, grace.signal);
+      deps.logger.info({ button, path }, 'HP walk-up: destination registered');
+      held.set(path, button);
     }
-    const path = await deps.client.register(panelLabel(button), hostname, signal);
-    deps.logger.info({ button, path }, 'HP walk-up: destination registered');
-    held.set(path, button);
-    registered = true;
+    for (const stale of ours.filter((d) => d.path !== undefined && !held.has(d.path))) {
+      await deps.client.remove(stale.path as string, grace.signal).catch((error: unknown) => deps.logger.debug({ err: error }, 'HP walk-up: removing a stale destination failed'));
+    }
+  } finally {
+    grace.release();
   }
-  for (const stale of ours.filter((d) => d.path !== undefined && !held.has(d.path))) {
-    await deps.client.remove(stale.path as string, signal).catch((error: unknown) => deps.logger.debug({ err: error }, 'HP walk-up: removing a stale destination failed'));
-  }
-  return registered;
+}
+
+/** A signal that aborts `graceMs` after `signal` does; `release` drops its timer and listener. */
+function outliving(signal: AbortSignal, graceMs: number): { signal: AbortSignal; release(): void } {
+  const controller = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  const start = () => (timer = setTimeout(() => controller.abort(signal.reason), graceMs));
+  if (signal.aborted) start();
+  else signal.addEventListener('abort', start, { once: true });
+  return {
+    signal: controller.signal,
+    release() {
+      signal.removeEventListener('abort', start);
+      clearTimeout(timer);
+    },
+  };
 }
 
 /** Reads the table once and marks what it holds as seen, so presses from before are not replayed. */
