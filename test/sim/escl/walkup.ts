@@ -46,6 +46,8 @@ export class WalkupDevice {
   private scanEvent: { stamp: string; destinationId: string } | undefined;
   private compState: 'HostSelected' | 'ScanRequested' | 'ScanPagesComplete' = 'ScanPagesComplete';
   private waiters = new Set<() => void>();
+  /** Called when a client registered a destination, before the device answers: a user at the panel the moment it appears. */
+  onRegistered: ((destination: SimDestination) => void) | undefined;
 
   constructor(private readonly origin: () => string) {}
 
@@ -127,7 +129,9 @@ export class WalkupDevice {
     if (!name || !hostname || linkType !== 'Network' || !/<(\w+:)?WalkupScanToCompDestination[\s>]/.test(body)) return sendEmpty(res, 400);
     if (this.destinations.size >= SIM_MAX_DESTINATIONS) return sendEmpty(res, 507);
     const id = randomUUID();
-    this.destinations.set(id, { id, name, hostname });
+    const destination = { id, name, hostname };
+    this.destinations.set(id, destination);
+    this.onRegistered?.(destination);
     // Devices answer with an absolute URL on their own address.
     sendEmpty(res, 201, { Location: `${this.origin()}${DESTINATIONS}/${id}` });
     void req;

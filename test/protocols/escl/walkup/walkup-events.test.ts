@@ -140,6 +140,28 @@ describe('HP walk-up Scan to Computer as eSCL device events', () => {
     await events.done;
   });
 
+  it('answers a press made the moment its destination appears on the panel', async () => {
+    const { sim, driver } = await setup();
+    sim.loadAdf(0);
+    // Before the driver even hears back from its registration: no read of the table may take this press for an old one.
+    sim.walkup!.onRegistered = (destination) => sim.walkup?.press(destination.name);
+    const events = listen(driver, ['Scan to HA']);
+    expect(await events.next()).toMatchObject({ button: 'Scan to HA', deviceJob: { source: 'platen' } });
+    expect(sim.walkup?.presses).toHaveLength(1);
+    events.abort.abort();
+    await events.done;
+  });
+
+  it('removes a destination whose registration was under way when the events stopped', async () => {
+    const { sim, driver } = await setup();
+    const events = listen(driver, ['Scan to HA', 'Receipts']);
+    // The gateway stops while the device is registering the first destination.
+    sim.walkup!.onRegistered = () => events.abort.abort();
+    await events.done;
+    expect(sim.requests.filter((r) => r.method === 'POST' && r.path.startsWith('/WalkupScanToComp/'))).toHaveLength(1);
+    expect(sim.walkup?.destinations.size).toBe(0);
+  });
+
   it('reuses its own leftover destination and removes its stale ones, leaving other clients alone', async () => {
     const { sim, driver } = await setup();
     const post = (name: string, hostname: string) =>
