@@ -2,8 +2,11 @@
  * Fits the values a profile asks for to what one scanner can do, choosing the nearest
  * supported value and describing each change (`resolution 1200 -> 600`). Pure.
  */
-import { availableSources, type ColorMode, type DocumentFormat, type ScanSource, type ScannerCapabilities, type SourceCapabilities, type NumericRange } from '../core/capabilities.js';
+import { availableSources, type DocumentFormat, type ScanSource, type ScannerCapabilities, type SourceCapabilities } from '../core/capabilities.js';
 import type { ScanRegionMm, ScanRequest } from '../core/settings.js';
+import { COLOR_FALLBACK, SOURCE_FALLBACK, nearestChoice, nearestResolution } from '../core/nearest-capability.js';
+
+export { nearestResolution };
 
 /** The request after adaptation, and what was changed, in field order. */
 export interface Adaptation {
@@ -11,18 +14,6 @@ export interface Adaptation {
   adapted: string[];
 }
 
-/** Next best sources, best first: a duplex profile on a simplex feeder still feeds; a feeder profile on a flatbed scans the glass. */
-const SOURCE_FALLBACK: Record<ScanSource, readonly ScanSource[]> = {
-  adf_duplex: ['adf', 'platen'],
-  adf: ['adf_duplex', 'platen'],
-  platen: ['adf', 'adf_duplex'],
-};
-/** Next best colour modes: keep as much of the image as the device can. */
-const COLOR_FALLBACK: Record<ColorMode, readonly ColorMode[]> = {
-  color: ['gray', 'bw'],
-  gray: ['color', 'bw'],
-  bw: ['gray', 'color'],
-};
 /** Next best formats: multi-page stays multi-page where possible, lossless stays lossless. */
 const FORMAT_FALLBACK: Record<DocumentFormat, readonly DocumentFormat[]> = {
   pdf: ['tiff', 'jpeg', 'png'],
@@ -89,31 +80,7 @@ export function adaptToScanner(wanted: ScanRequest, fixed: ScanRequest, caps: Sc
   return { request, adapted };
 }
 
-/** The supported resolution closest to `dpi`; on a tie the higher one (never lose detail needlessly). */
-export function nearestResolution(dpi: number, sourceCaps: SourceCapabilities, range?: NumericRange): number | undefined {
-  const candidates = [...sourceCaps.resolutions];
-  if (range) {
-    const step = range.step > 0 ? range.step : 1;
-    const clamped = Math.min(range.max, Math.max(range.min, dpi));
-    const snapped = range.min + Math.round((clamped - range.min) / step) * step;
-    candidates.push(Math.min(range.max, snapped));
-  }
-  if (candidates.includes(dpi)) return dpi;
-  let best: number | undefined;
-  for (const c of candidates) {
-    if (best === undefined) best = c;
-    else {
-      const d = Math.abs(c - dpi) - Math.abs(best - dpi);
-      if (d < 0 || (d === 0 && c > best)) best = c;
-    }
-  }
-  return best;
-}
 
-function nearestChoice<T extends string>(wanted: T, offered: readonly T[], fallback: Record<T, readonly T[]>): T | undefined {
-  if (offered.includes(wanted)) return wanted;
-  return fallback[wanted].find((v) => offered.includes(v));
-}
 
 /** Clips a region to the source's area; returns the same object when it already fits. */
 export function fitRegion(region: ScanRegionMm, sourceCaps: SourceCapabilities): ScanRegionMm {
