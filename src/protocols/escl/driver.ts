@@ -1,9 +1,9 @@
 /** The eSCL (AirScan) implementation of ScannerDriver, and a one-shot capabilities probe. */
-import { setTimeout as delay } from 'node:timers/promises';
 import type { ScannerCapabilities } from '../../core/capabilities.js';
 import type { DeviceEvent, DeviceEventOptions, DeviceJob } from '../../core/device-events.js';
 import type { DeviceCredentials } from '../../core/device.js';
 import { ScanError } from '../../core/errors.js';
+import { EventSessions, keepOnSuccess } from '../../core/driver-sessions.js';
 import type { Logger } from '../../core/logger.js';
 import type { ScannedPage, ScannerDriver } from '../../core/scanner.js';
 import type { ScanSettings } from '../../core/settings.js';
@@ -51,7 +51,6 @@ export function createEsclDriver(options: EsclDriverOptions): EsclDriver {
   const timing: EsclTiming = { ...DEFAULT_ESCL_TIMING, ...options.timing };
   const logger = options.logger.child({ protocol: 'escl', device: options.deviceLabel });
   const http = createHttp(options, timing, logger);
-  let cached: Promise<EsclCapabilities> | undefined;
   let walkup: WalkupSupport | undefined;
   const walkupHttps = walkupOrigins(options.baseUrl).map((origin) => (origin === `${new URL(options.baseUrl).origin}/` ? http : createHttp({ ...options, baseUrl: origin }, timing, logger)));
 
@@ -62,21 +61,11 @@ export function createEsclDriver(options: EsclDriverOptions): EsclDriver {
     walkup = await findWalkup(walkupHttps, logger, signal);
     return walkup ? { ...escl, caps: { ...escl.caps, events: ['button'] } } : escl;
   };
-  const getEsclCapabilities = (signal?: AbortSignal): Promise<EsclCapabilities> => {
-    if (!cached) {
-      const pending = readCapabilities(signal);
-      cached = pending;
-      // A failed read is not cached: the next call tries the device again.
-      pending.catch(() => {
-        if (cached === pending) cached = undefined;
-      });
-    }
-    return cached;
-  };
+  const getEsclCapabilities = keepOnSuccess(readCapabilities);
   const readStatus = (signal?: AbortSignal): Promise<EsclStatus> => fetchStatus(http, signal);
   const undeletedJobs = new Set<string>();
   const walkupTiming: WalkupTiming = { ...DEFAULT_WALKUP_TIMING, ...options.walkupTiming };
-  const sessions = new Set<{ abort: AbortController; done: Promise<void> }>();
+  const sessions = new EventSessions();
 
   return {
     protocol: 'escl',
@@ -100,32 +89,16 @@ export function createEsclDriver(options: EsclDriverOptions): EsclDriver {
     // The walk-up long-poll does not hold the scanner; keeping it through jobs spares the panel re-registrations.
     eventsDuringJobs: true,
     events(signal: AbortSignal, eventOptions: DeviceEventOptions): AsyncIterable<DeviceEvent> {
-      const abort = new AbortController();
-      const linked = AbortSignal.any([signal, abort.signal]);
-      let ended!: () => void;
-      const session = { abort, done: new Promise<void>((resolve) => (ended = resolve)) };
-      sessions.add(session);
-      return (async function* () {
-        try {
-          await getEsclCapabilities(linked);
-          if (!walkup) return await untilAborted(linked);
-          const readAdf = async (s: AbortSignal) => (await readStatus(s)).status.adf;
-          yield* walkupEvents({ client: walkup.client, caps: walkup.caps, logger, timing: walkupTiming, readAdf }, linked, eventOptions);
-        } finally {
-          sessions.delete(session);
-          ended();
-        }
-      })();
+      return sessions.run(signal, async function* (linked) {
+        await getEsclCapabilities(linked);
+        if (!walkup) return await untilAborted(linked);
+        const readAdf = async (s: AbortSignal) => (await readStatus(s)).status.adf;
+        yield* walkupEvents({ client: walkup.client, caps: walkup.caps, logger, timing: walkupTiming, readAdf }, linked, eventOptions);
+      });
     },
     async close() {
       // Walk-up destinations are removed before the sockets they need are released.
-      const open = [...sessions];
-      for (const session of open) session.abort.abort();
-      if (open.length > 0) {
-        const limit = new AbortController();
-        await Promise.race([Promise.all(open.map((s) => s.done)), delay(walkupTiming.removeTimeoutMs * 2, undefined, { signal: limit.signal }).catch(() => undefined)]);
-        limit.abort();
-      }
+      await sessions.closeAll(walkupTiming.removeTimeoutMs * 2);
       await Promise.all([...new Set(walkupHttps.concat(http))].map((h) => h.close()));
     },
   };

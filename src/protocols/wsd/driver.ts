@@ -16,8 +16,8 @@ import type { TicketQuirks } from './scan-ticket.js';
 import { runWsdJob } from './scan-job.js';
 import { readScannerStatus, type WsdStatus } from './status.js';
 import { DEFAULT_WSD_TIMING, type WsdTiming } from './timing.js';
-import { setTimeout as delay } from 'node:timers/promises';
 import type { DeviceEvent, DeviceEventOptions } from '../../core/device-events.js';
+import { EventSessions, keepOnSuccess } from '../../core/driver-sessions.js';
 import { localAddressFor, sharedEventEndpoints, type WsdEventEndpoints } from './event-endpoint.js';
 import { panelJobOf, wsdDeviceEvents, type WsdEventsDeps } from './device-events.js';
 import { DEFAULT_SUBSCRIPTION_TIMING, type WsdSubscriptionTiming } from './subscription.js';
@@ -83,7 +83,6 @@ export function createWsdDriver(options: WsdDriverOptions): WsdDriver {
   const logger = options.logger.child({ protocol: 'wsd', device: options.deviceLabel });
   const client = createClient(options, timing, logger);
   const { serviceUrl } = options;
-  let cached: Promise<WsdCapabilities> | undefined;
 
   const readCapabilities = async (signal?: AbortSignal): Promise<WsdCapabilities> => {
     const request = buildGetScannerElements(serviceUrl, ['ScannerDescription', 'ScannerConfiguration']);
@@ -102,17 +101,7 @@ export function createWsdDriver(options: WsdDriverOptions): WsdDriver {
     const caps: ScannerCapabilities = { ...withIdentity(capabilitiesFromNative(native), identity), events: ['button', 'status'] };
     return { caps, native, description };
   };
-  const getWsdCapabilities = (signal?: AbortSignal): Promise<WsdCapabilities> => {
-    if (!cached) {
-      const pending = readCapabilities(signal);
-      cached = pending;
-      // A failed read is not cached: the next call tries the device again.
-      pending.catch(() => {
-        if (cached === pending) cached = undefined;
-      });
-    }
-    return cached;
-  };
+  const getWsdCapabilities = keepOnSuccess(readCapabilities);
   const readStatus = async (signal?: AbortSignal): Promise<WsdStatus> => {
     const request = buildGetScannerElements(serviceUrl, ['ScannerStatus']);
     const elements = parseScannerElements(await client.call(serviceUrl, request, 'GetScannerElements', signal ? { signal } : {}));
@@ -124,7 +113,7 @@ export function createWsdDriver(options: WsdDriverOptions): WsdDriver {
       const { native } = await getWsdCapabilities(signal);
       yield* runWsdJob(jobDeps, settings, native, signal, panel);
     })();
-  const sessions = new Set<{ abort: AbortController; done: Promise<unknown> }>();
+  const sessions = new EventSessions();
   const eventsDeps: WsdEventsDeps = {
     client,
     serviceUrl,
@@ -154,30 +143,11 @@ export function createWsdDriver(options: WsdDriverOptions): WsdDriver {
     scanFromPanel: (settings, panel, signal) => run(settings, signal, panel),
     eventsDuringJobs: true,
     events(signal, eventOptions) {
-      const abort = new AbortController();
-      const linked = AbortSignal.any([signal, abort.signal]);
-      const source = wsdDeviceEvents(eventsDeps, linked, eventOptions);
-      let ended!: () => void;
-      const session = { abort, done: new Promise<void>((resolve) => (ended = resolve)) };
-      sessions.add(session);
-      return (async function* () {
-        try {
-          yield* source;
-        } finally {
-          sessions.delete(session);
-          ended();
-        }
-      })();
+      return sessions.run(signal, (linked) => wsdDeviceEvents(eventsDeps, linked, eventOptions));
     },
     async close() {
       // Subscriptions end (Unsubscribe) before the sockets they need are released.
-      const open = [...sessions];
-      for (const session of open) session.abort.abort();
-      if (open.length > 0) {
-        const limit = new AbortController();
-        await Promise.race([Promise.all(open.map((s) => s.done)), delay(eventsDeps.timing.unsubscribeTimeoutMs * 2, undefined, { signal: limit.signal }).catch(() => undefined)]);
-        limit.abort();
-      }
+      await sessions.closeAll(eventsDeps.timing.unsubscribeTimeoutMs * 2);
       await client.close();
     },
   };
