@@ -6,7 +6,6 @@ import { PartlyStoredError, ScanError, type ErrorCode } from '../core/errors.js'
 import type { DeviceJob } from '../core/device-events.js';
 import type { Logger } from '../core/logger.js';
 import type { ScannedPage, ScannerDriver } from '../core/scanner.js';
-import type { StoredFile } from '../core/job.js';
 import type { JobSink, JobSinkSession } from '../core/job-sink.js';
 import { DEFAULT_JOB_BOUNDS, PageDeadline, tooManyBytes, tooManyPages, type JobBounds } from './job-bounds.js';
 import type { ScanJob } from './scan-job.js';
@@ -28,8 +27,6 @@ export interface RunScanJobDeps {
   bounds?: Partial<JobBounds>;
   /** Store the complete pages of a batch the device broke off (`scan.keep_partial`, default true). */
   keepPartial?: boolean;
-  /** Called after the job is done, with the sink session still holding its pages (for previews). */
-  onDone?: (job: ScanJob, stored: StoredFile[]) => void;
   /** The device's side of a button-started scan, handed to the driver. */
   deviceJob?: DeviceJob;
 }
@@ -68,7 +65,6 @@ export async function runScanJob(job: ScanJob, deps: RunScanJobDeps): Promise<vo
     const result = await session.finish();
     const stored = result.stored;
     job.complete(result);
-    deps.onDone?.(job, stored);
     log.info({ pages: tally.pages, files: stored.map((f) => f.path) }, 'job done');
   } catch (error) {
     const reason = job.signal.aborted ? job.signal.reason : error;
