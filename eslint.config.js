@@ -47,6 +47,11 @@ export default tseslint.config(
   ...boundary('mqtt', { allowed: ['core'] }, 'The MQTT layer sees only src/core'),
   ...boundary('homeassistant', { allowed: ['core'] }, 'The Home Assistant layer sees only src/core'),
   ...boundary('http', { allowed: ['core'] }, 'The shared HTTP helpers see only src/core'),
+  ...boundary(
+    'escl-server',
+    { allowed: ['core', 'persistence', 'protocols/escl'] },
+    'The eSCL server sees only src/core (GatewayApi, ScannerView, capabilities), the eSCL codec in src/protocols/escl and src/persistence',
+  ),
   ...boundary('core', { allowed: [] }, 'src/core is the domain and imports nothing else in src'),
   ...boundary('log', { forbidden: ['config'] }, 'Logging takes its settings in deps and never imports src/config'),
   ...boundary(

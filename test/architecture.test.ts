@@ -37,6 +37,10 @@ describe('architecture rules', () => {
     ['src/gateway/fixture.ts', '../discovery/registry.js'],
     ['src/gateway/fixture.ts', '../protocols/index.js'],
     ['src/gateway/fixture.ts', '../mqtt/bridge.js'],
+    ['src/escl-server/fixture.ts', '../protocols/sane/driver.js'],
+    ['src/escl-server/fixture.ts', '../gateway/gateway.js'],
+    ['src/escl-server/fixture.ts', '../storage/documents/pdf-writer.js'],
+    ['src/escl-server/fixture.ts', '../mqtt/bridge.js'],
   ])('%s may not import %s', async (path, specifier) => {
     expect(await firing(path, importing(specifier))).toEqual(['no-restricted-imports']);
   });
@@ -56,6 +60,9 @@ describe('architecture rules', () => {
     ['src/log/fixture.ts', '../core/trace.js'],
     ['src/gateway/fixture.ts', '../jobs/job-queue.js'],
     ['src/app/fixture.ts', '../protocols/index.js'],
+    ['src/escl-server/fixture.ts', '../protocols/escl/server-status.js'],
+    ['src/escl-server/fixture.ts', '../core/gateway-api.js'],
+    ['src/escl-server/dns-sd/fixture.ts', '../advert.js'],
   ])('%s may import %s', async (path, specifier) => {
     expect(await firing(path, importing(specifier))).toEqual([]);
   });

@@ -47,6 +47,7 @@ import { ButtonTriggers } from '../triggers/button-triggers.js';
 import { scanOnButton } from '../triggers/button-scan.js';
 import { createDeviceEventSource } from '../triggers/device-event-source.js';
 import { createAdfLoadedSource } from '../triggers/adf-loaded-source.js';
+import { EsclServer } from '../escl-server/escl-server.js';
 
 /** A running gateway. */
 export interface GatewayApp {
@@ -96,7 +97,7 @@ export function createGatewayApp({ config, logger, version }: GatewayAppDeps): G
   const capabilitiesCache = new CapabilitiesCache({ dataFolder, logger: logger.child({ component: 'capabilities-cache' }), protocols: modules.map((m) => m.name) });
   const history = new JobHistory({ dataFolder, maxJobs: config.history.max_jobs, logger: logger.child({ component: 'history' }) });
 
-  const gateway = new Gateway({
+  const gateway: Gateway = new Gateway({
     registry,
     createDriver: createDriverFactory({ modules, logger, tracer: protocolTracer }),
     storageSink: (output) => createStorageSink({ storage: jobStorage, targets: targetSet.forJob(output.targets), deliveries, documentFor: jobDocumentOptions(output) }),
@@ -114,7 +115,10 @@ export function createGatewayApp({ config, logger, version }: GatewayAppDeps): G
     // Panel entries on shared devices carry it (issue 11 item 5): stable across restarts, distinct per gateway.
     instanceName: config.homeassistant.instance_id || `${hostname()}/${config.mqtt.base_topic}`,
     discoverNow: () => discovery.refresh(),
+    sharedUrl: (view): string | undefined => esclServer.sharedUrl(view),
   });
+  // Shares scanners onward as eSCL devices (issue 12); their jobs go through the gateway's queue.
+  const esclServer: EsclServer = new EsclServer({ settings: config.escl_server, gateway, dataFolder, logger: logger.child({ component: 'escl-server' }) });
 
   const bridge = createMqttBridge({
     connection,
@@ -191,6 +195,8 @@ export function createGatewayApp({ config, logger, version }: GatewayAppDeps): G
     // Before the gateway so it is stopped after it: a job that ends during the shutdown still gets its preview.
     createJobPreviews(gateway, logger),
     { name: 'gateway', start: () => gateway.start(), stop: () => gateway.stop() },
+    // After the gateway, so its jobs are cancelled and adverts withdrawn before the gateway stops.
+    { name: 'escl server', start: () => esclServer.start(), stop: () => esclServer.stop() },
     { name: 'discovery', start: () => discovery.start(), stop: () => discovery.stop() },
     {
       name: 'health file',

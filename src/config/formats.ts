@@ -3,6 +3,7 @@
  * the reason (convict prefixes the key); each coercion turns an env string into the typed
  * value, or leaves it as it is so the check rejects it with a clear reason.
  */
+import { isIP } from 'node:net';
 import convict from 'convict';
 import { parseDeviceList, parseJsonArrayText, UnusableEnvText } from './devices.js';
 import { parseProfilesConfig } from '../profiles/profile.js';
@@ -30,6 +31,8 @@ export const FORMAT = {
   protocolPreference: 'scan2mqtt-protocol-preference',
   logLevel: 'scan2mqtt-log-level',
   pretty: 'scan2mqtt-pretty',
+  scannerIds: 'scan2mqtt-scanner-ids',
+  cidrs: 'scan2mqtt-cidrs',
 } as const;
 
 /** URL schemes MQTT.js connects with. */
@@ -229,6 +232,29 @@ export function checkPretty(value: unknown): void {
 
 const lowerCase = (text: string): unknown => text.trim().toLowerCase();
 
+/** A list of scanner ids (lower case `[a-z0-9_]`, CONTRACT "Scanner ids"); null means unset. */
+export function checkScannerIds(value: unknown): void {
+  if (value === null) return;
+  if (value instanceof UnusableEnvText) fail(value.reason);
+  if (!Array.isArray(value)) fail('must be a list of scanner ids');
+  value.forEach((entry: unknown, index) => {
+    if (typeof entry !== 'string' || !/^[a-z0-9_]{1,128}$/.test(entry)) fail(`[${index}]: must be a scanner id (a-z, 0-9, _)`);
+  });
+}
+
+/** A list of IPv4/IPv6 addresses or CIDRs; null means unset. */
+export function checkCidrs(value: unknown): void {
+  if (value === null) return;
+  if (value instanceof UnusableEnvText) fail(value.reason);
+  if (!Array.isArray(value)) fail('must be a list of CIDRs such as 192.168.1.0/24');
+  value.forEach((entry: unknown, index) => {
+    const [address = '', bits] = typeof entry === 'string' ? entry.split('/') : [''];
+    const family = isIP(address);
+    const max = family === 4 ? 32 : 128;
+    if (family === 0 || (bits !== undefined && (!/^\d{1,3}$/.test(bits) || Number(bits) > max))) fail(`[${index}]: must be an address or CIDR such as 192.168.1.0/24 or fd00::/8`);
+  });
+}
+
 /**
  * Registers the formats with convict. convict keeps formats in one process-wide table,
  * so this runs when a config is built, never on import; registering again is harmless.
@@ -252,5 +278,7 @@ export function registerConfigFormats(): void {
     [FORMAT.protocolPreference]: { validate: checkProtocolPreference, coerce: coerceJsonObject },
     [FORMAT.logLevel]: { validate: checkLogLevel, coerce: lowerCase },
     [FORMAT.pretty]: { validate: checkPretty, coerce: lowerCase },
+    [FORMAT.scannerIds]: { validate: checkScannerIds, coerce: coerceStringList },
+    [FORMAT.cidrs]: { validate: checkCidrs, coerce: coerceStringList },
   });
 }

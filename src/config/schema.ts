@@ -164,6 +164,26 @@ export const CONFIG_SCHEMA: ConfigSectionSpec = {
     offline_after_failures: integer('Failed polls in a row before a scanner is reported offline', 3, 1, 1000),
     watched_s: integer('Seconds between status polls of an idle scanner whose feeder a trigger watches (adf_loaded bound)', DEFAULT_WATCHED_POLL_S, 1, MAX_SECONDS),
   },
+  escl_server: {
+    enabled: flag('Share scanners onward as driverless eSCL (AirScan) scanners, each on its own port with its root at /eSCL', false),
+    port: integer('First port of the eSCL server; each shared scanner keeps its own port (data folder) from here up', 8090, 1, 65_535),
+    share: {
+      doc: 'Scanner ids to share over eSCL (list, or comma-separated in the env); unset shares every scanner that is not itself eSCL',
+      format: FORMAT.scannerIds,
+      default: null,
+      nullable: true,
+    },
+    allow: {
+      doc: 'Clients allowed to use the eSCL server: list of addresses or CIDRs; unset allows loopback and the subnets of this host. Anyone else gets 403',
+      format: FORMAT.cidrs,
+      default: null,
+      nullable: true,
+    },
+    username: text('HTTP basic-auth user name for the eSCL server; empty: no authentication (macOS Image Capture cannot authenticate)'),
+    password: text('HTTP basic-auth password for the eSCL server', '', { sensitive: true }),
+    tls: flag('Serve HTTPS (advertised as _uscans._tcp) with a self-signed certificate kept in the data folder, instead of plain HTTP', false),
+    job_timeout_s: integer('Seconds an eSCL job may go without its client fetching or deleting it before it is cancelled', 60, 1, MAX_SECONDS),
+  },
   log: {
     level: { doc: 'trace, debug, info, warn, error, fatal or silent', format: FORMAT.logLevel, default: 'info' },
     pretty: { doc: 'Human-readable logs: auto (when stdout is a terminal), true or false', format: FORMAT.pretty, default: 'auto' },

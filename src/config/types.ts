@@ -6,6 +6,7 @@ import type { ScheduleConfig } from '../jobs/schedule-config.js';
 import type { TargetConfig } from '../storage/targets/target-config.js';
 import type { ButtonBinding } from '../triggers/button-config.js';
 import type { ButtonBusyPolicy } from '../triggers/button-scan.js';
+import type { EsclServerSettings } from '../escl-server/settings.js';
 
 export type { DeviceConfig } from './devices.js';
 
@@ -131,6 +132,7 @@ export interface AppConfig {
   history: HistoryConfig;
   delivery: DeliveryConfig;
   polling: PollingConfig;
+  escl_server: EsclServerSettings;
   log: LogConfig;
   trace: TraceConfig;
   /** Key paths the user set in the config file or the environment, whatever the value (defaults are absent). */

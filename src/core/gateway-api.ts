@@ -21,6 +21,8 @@ export interface ScannerView {
   protocol: ProtocolName;
   url: string;
   admin_url?: string;
+  /** The eSCL URL the gateway shares this scanner at (issue 12), when it does. */
+  shared_url?: string;
   online: boolean;
   capabilities?: ScannerCapabilities;
 }

@@ -68,6 +68,8 @@ export interface GatewayDeps {
   keepPartial?: boolean;
   /** How often a watched device that can only be polled for its events (SANE sensors) is read (`button_poll_ms`). */
   deviceEventPollMs?: number;
+  /** Where a scanner the eSCL server shares can be reached (`shared_url` on `bridge/devices`); absent: not shared. */
+  sharedUrl?: (view: ScannerView) => string | undefined;
   /** The gateway's instance name, handed to drivers that register things on devices (WSD panel destinations). */
   instanceName?: string;
 }
@@ -120,7 +122,7 @@ export class Gateway implements GatewayApi {
       logger: deps.logger,
     });
     this.scanners.on('added', (s) => {
-      this.emit('scannerAdded', s.view());
+      this.emit('scannerAdded', this.viewOf(s));
       this.emitState(s.id);
     });
     this.deviceEvents = new DeviceEventFeed({
@@ -136,19 +138,19 @@ export class Gateway implements GatewayApi {
       ...(deps.instanceName ? { instance: deps.instanceName } : {}),
     });
     this.scanners.on('changed', (s) => {
-      this.emit('scannerChanged', s.view());
+      this.emit('scannerChanged', this.viewOf(s));
       // The driver may have been replaced (new address): a subscription follows it.
       this.deviceEvents.update(s.id);
     });
     this.scanners.on('availability', (s) => {
-      this.emit('scannerChanged', s.view());
+      this.emit('scannerChanged', this.viewOf(s));
       this.emitState(s.id);
     });
     this.scanners.on('status', (s) => this.emitState(s.id));
     this.scanners.on('released', (s) => this.emitState(s.id));
     this.scanners.on('removed', (s) => {
       this.deviceEvents.update(s.id);
-      this.emit('scannerRemoved', s.view());
+      this.emit('scannerRemoved', this.viewOf(s));
     });
     this.jobs.on('job', (id, event) => this.emit('job', id, event));
     this.jobs.on('state', (id) => this.emitState(id));
@@ -173,11 +175,20 @@ export class Gateway implements GatewayApi {
   }
 
   listScanners(): ScannerView[] {
-    return this.scanners.list().map((s) => s.view());
+    return this.scanners.list().map((s) => this.viewOf(s));
   }
 
   getScanner(id: string): ScannerView | undefined {
-    return this.scanners.get(id)?.view();
+    const scanner = this.scanners.get(id);
+    return scanner && this.viewOf(scanner);
+  }
+
+  /** A scanner's public view, with the URL it is shared at. */
+  private viewOf(scanner: ScannerSnapshot): ScannerView {
+    const view = scanner.view();
+    const shared = this.deps.sharedUrl?.(view);
+    if (shared !== undefined) view.shared_url = shared;
+    return view;
   }
 
   getState(id: string): ScannerStatePayload | undefined {
@@ -202,7 +213,7 @@ export class Gateway implements GatewayApi {
   }
 
   renameScanner(id: string, name: string): ScannerView {
-    return this.scanners.rename(id, name).view();
+    return this.viewOf(this.scanners.rename(id, name));
   }
 
   health(): HealthReport {

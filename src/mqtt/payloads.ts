@@ -18,6 +18,8 @@ export interface DeviceListEntry {
   protocol: ScannerView['protocol'];
   url: string;
   online: boolean;
+  /** The eSCL URL the gateway shares the scanner at, when it does. */
+  shared_url?: string;
 }
 
 /** Types of `bridge/event` messages. */
@@ -36,6 +38,7 @@ export function deviceListEntry(view: ScannerView): DeviceListEntry {
   const entry: DeviceListEntry = { id: view.id, name: view.name, protocol: view.protocol, url: view.url, online: view.online };
   if (view.manufacturer !== undefined) entry.manufacturer = view.manufacturer;
   if (view.model !== undefined) entry.model = view.model;
+  if (view.shared_url !== undefined) entry.shared_url = view.shared_url;
   return entry;
 }
 
