@@ -130,6 +130,7 @@ async function jobResource(req: IncomingMessage, res: ServerResponse, parts: str
 async function nextDocument(req: IncomingMessage, res: ServerResponse, job: ServedJob): Promise<void> {
   const deadline = Date.now() + NEXT_DOCUMENT_WAIT_MS;
   let gone = false;
+  req.once('close', () => (gone = true));
   res.once('close', () => (gone = true));
   for (;;) {
     if (gone) return;
@@ -140,7 +141,14 @@ async function nextDocument(req: IncomingMessage, res: ServerResponse, job: Serv
       res.writeHead(200, { 'Content-Type': page.mime, 'Content-Length': page.bytes });
       const file = createReadStream(page.path);
       file.once('error', () => res.destroy());
-      res.once('finish', () => job.delivered(index));
+      job.sending(index);
+      const socket = res.socket;
+      // A client that read the whole page often closes before our last write's callback runs; only
+      // a page not wholly handed to the kernel counts as broken off.
+      res.once('close', () => {
+        const handedOver = res.writableFinished || (file.bytesRead >= page.bytes && (socket?.writableLength ?? 0) === 0);
+        if (!handedOver) job.undelivered(index);
+      });
       file.pipe(res);
       return;
     }

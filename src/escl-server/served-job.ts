@@ -37,6 +37,8 @@ export class ServedJob {
   /** The page ScanImageInfo describes: the last one handed out. */
   lastServed: ServedPage | undefined;
   gatewayJobId: string | undefined;
+  /** When the device stopped sending pages (the batch's end), for the feeder state. */
+  endedAt: number | undefined;
   private state: EsclJobState = 'Pending';
   private reasons: string[] = ['JobQueued'];
   private scanningDone = false;
@@ -51,6 +53,8 @@ export class ServedJob {
     spoolFolder: string,
     readonly mime: string,
     private readonly dpi: number,
+    /** True for a feeder job. */
+    readonly feeder = false,
   ) {
     this.folder = join(spoolFolder, this.uuid);
   }
@@ -63,6 +67,7 @@ export class ServedJob {
         addPage: (page, onProgress) => this.addPage(page, onProgress),
         finish: async () => {
           this.scanningDone = true;
+          this.endedAt = Date.now();
           this.settle();
           this.wake();
           return { stored: [] };
@@ -109,10 +114,20 @@ export class ServedJob {
     this.wake();
   }
 
-  /** A page was received whole by the client. */
-  delivered(index: number): void {
+  /**
+   * A page is on its way to the client. The place moves on now, not when the response finishes:
+   * a quick client asks for the next page before the server sees its last write complete.
+   */
+  sending(index: number): void {
     if (index === this.nextIndex) this.nextIndex += 1;
     this.settle();
+  }
+
+  /** The response carrying page `index` broke off: the client gets the same page again. */
+  undelivered(index: number): void {
+    if (this.nextIndex <= index) return;
+    this.nextIndex = index;
+    if (this.state === 'Completed') this.set('Processing', ['JobTransferring']);
   }
 
   /** Ends the job from the client's side (DELETE) or the server's (timeout); its files go. */

@@ -15,6 +15,13 @@ import { JOBS_PATH, ServedJob } from './served-job.js';
 export const MAX_OPEN_JOBS = 4;
 /** Finished jobs still listed in ScannerStatus (clients match theirs by JobUri after the end). */
 export const MAX_LISTED_JOBS = 16;
+/**
+ * After a feeder batch ran out of paper the feeder is empty, even on devices that cannot sense it
+ * (SANE's test backend): it is reported empty this long, so sane-airscan reads the 404 that ended
+ * the batch as "no more documents" rather than an error, yet SANE's escl backend (which wants
+ * ScannerAdfLoaded before a feeder job) can start the next batch soon after.
+ */
+export const FEEDER_EMPTY_HOLD_MS = 10_000;
 /** The dpi a PDF page is sized at when neither the request nor the page says. */
 const DEFAULT_PDF_DPI = 300;
 /** Jobs of other front doors (MQTT, schedules, buttons) listed beside the eSCL ones. */
@@ -44,6 +51,8 @@ export interface SharedScannerDeps {
 export class SharedScanner {
   private readonly jobs: ServedJob[] = [];
   private readonly foreign = new Map<string, JobEvent>();
+  /** When a feeder batch last ended for want of paper. */
+  private feederEmptyAt = 0;
 
   constructor(readonly deps: SharedScannerDeps) {}
 
@@ -53,7 +62,7 @@ export class SharedScanner {
     if (!view?.online || !view.capabilities) throw new ScanError('DeviceOffline', 'the scanner is offline');
     const { command, mime } = toScanCommand(decodeScanSettings(body), view.capabilities);
     if (this.jobs.filter((j) => j.open).length >= MAX_OPEN_JOBS) throw new ScanError('DeviceBusy', `${MAX_OPEN_JOBS} eSCL jobs are open on this scanner`);
-    const placed = new ServedJob(this.deps.spoolFolder, mime, command.resolution ?? DEFAULT_PDF_DPI);
+    const placed = new ServedJob(this.deps.spoolFolder, mime, command.resolution ?? DEFAULT_PDF_DPI, command.source !== 'platen');
     this.jobs.push(placed);
     try {
       const event = await this.deps.gateway.submitScan(this.deps.scannerId, command, 'escl', { sink: placed.sink });
@@ -81,6 +90,8 @@ export class SharedScanner {
   /** A gateway job event for this scanner: our jobs follow it, others are listed. */
   onGatewayJob(event: JobEvent): void {
     const ours = this.jobs.find((j) => j.gatewayJobId === event.id);
+    const feeder = event.settings !== undefined && event.settings.source !== 'platen';
+    if (feeder && (event.state === 'done' || event.error?.code === 'AdfEmpty')) this.feederEmptyAt = Date.now();
     if (ours) {
       ours.onGatewayEvent(event);
       return;
@@ -98,7 +109,10 @@ export class SharedScanner {
     const hasFeeder = Boolean(view?.capabilities?.sources.adf ?? view?.capabilities?.sources.adf_duplex);
     const now = Date.now();
     const jobs: ServedJobInfo[] = [...this.jobs.map((j) => j.info(now)), ...[...this.foreign.values()].map((e) => foreignInfo(e, now))];
-    return { state: view?.online ? (state?.status ?? 'idle') : 'offline', adf: hasFeeder ? (state?.adf ?? 'unknown') : null, jobs };
+    const sensed = state?.adf ?? 'unknown';
+    const emptyAt = Math.max(this.feederEmptyAt, ...this.jobs.filter((j) => j.feeder).map((j) => j.endedAt ?? 0));
+    const adf = sensed === 'unknown' && now - emptyAt < FEEDER_EMPTY_HOLD_MS ? 'empty' : sensed;
+    return { state: view?.online ? (state?.status ?? 'idle') : 'offline', adf: hasFeeder ? adf : null, jobs };
   }
 
   /** Jobs for the admin page, newest first. */

@@ -1,0 +1,151 @@
+/**
+ * The gateway's eSCL server end to end (issue 12): a real saned (SANE `test` backend) behind the
+ * gateway, shared with the defaults a user gets apart from `escl_server.enabled`, scanned by
+ * Debian's sane-airscan and SANE's escl backend; every page's pixels equal a direct scan.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startMosquitto, freePort, type MosquittoBroker } from '../helpers/mosquitto.js';
+import { connectProbe, type MqttProbe } from '../helpers/mqtt-probe.js';
+import { decodePnm } from '../protocols/sane/helpers.js';
+import { SANED_AVAILABLE, startSaned, type SanedHarness } from '../sim/saned/saned.js';
+import { parseScannerCapabilities } from '../../src/protocols/escl/capabilities.js';
+import { parseScannerStatus } from '../../src/protocols/escl/status.js';
+import { startGateway, waitForScanner, type GatewayProcess } from './gateway-process.js';
+import { AIRSCAN_DEVICE_NAME, referenceBatch, scanWith } from './escl-clients.js';
+
+const PICTURE = 'test-picture "Color pattern"\n';
+/** 40 x 30 mm at 75 dpi: quick pages. */
+const AREA = ['--resolution', '75', '-l', '0', '-t', '0', '-x', '40', '-y', '30'];
+
+let broker: MosquittoBroker;
+let saned: SanedHarness;
+let gateway: GatewayProcess;
+let probe: MqttProbe;
+let port: number;
+let base: string;
+let feederBase: string;
+
+beforeAll(async () => {
+  if (!SANED_AVAILABLE) return;
+  broker = await startMosquitto();
+  saned = await startSaned({ testConf: PICTURE });
+  port = await freePort();
+  probe = await connectProbe(broker.url);
+  gateway = await startGateway({
+    SCAN2MQTT_MQTT_URL: broker.url,
+    SCAN2MQTT_DISCOVERY_MDNS: 'false',
+    SCAN2MQTT_DEVICES: JSON.stringify([
+      { name: 'Lab', protocol: 'sane', url: `sane://127.0.0.1:${saned.port}/test:0`, friendly_name: 'lab' },
+      // Its own device for the feeder test: the test backend counts feeder pages per open device.
+      { name: 'Feeder', protocol: 'sane', url: `sane://127.0.0.1:${saned.port}/test:1`, friendly_name: 'feeder' },
+    ]),
+    SCAN2MQTT_ESCL_SERVER_ENABLED: 'true',
+    SCAN2MQTT_ESCL_SERVER_PORT: String(port),
+  });
+  await Promise.all([waitForScanner(probe, 'lab'), waitForScanner(probe, 'feeder')]);
+  const devices = await probe.retainedJson<{ id: string; shared_url: string }[]>('scan2mqtt/bridge/devices');
+  const portOf = (id: string) => new URL(devices!.find((d) => d.id === id)!.shared_url).port;
+  base = `http://127.0.0.1:${portOf('lab')}`;
+  feederBase = `http://127.0.0.1:${portOf('feeder')}`;
+}, 90_000);
+
+afterAll(async () => {
+  if (process.env.DUMP_GATEWAY_LOG) console.log(gateway?.output().split('\n').filter((l) => /escl|eSCL|warn|error|job/.test(l)).slice(-60).join('\n'));
+  await probe?.close();
+  await gateway?.stop();
+  await saned?.stop();
+  await broker?.stop();
+});
+
+interface JobEvent {
+  id: string;
+  state: string;
+  pages: number;
+  trigger?: string;
+  settings?: { region: { x: number; y: number; width: number; height: number } };
+}
+
+/** The area the gateway asked the device for, as scanimage options (so the direct scan covers the same pixels). */
+const areaOf = (job: JobEvent) => {
+  const r = job.settings!.region;
+  return ['-l', String(r.x), '-t', String(r.y), '-x', String(r.width), '-y', String(r.height)];
+};
+
+/** Runs an eSCL client while watching the scanner's jobs; resolves with the scan and the job it ran as. */
+async function clientScan(scanner: string, run: () => ReturnType<typeof scanWith>) {
+  const jobs = await probe.collect(`scan2mqtt/${scanner}/job`);
+  const got = await run();
+  const done = await jobs.next((m) => ['done', 'failed', 'cancelled'].includes(m.json<JobEvent>().state), 30_000);
+  await jobs.stop();
+  return { got, job: done.json<JobEvent>() };
+}
+
+/**
+ * The client's page against the direct scan: same width and samples. SANE's escl backend renders a
+ * PDF page through cairo and hands out RGB even in Gray mode; its grey pages then hold R = G = B.
+ * sane-airscan sizes a page from the region it asked for (355/300 inch at 75 dpi = 89 lines) and
+ * pads the image the device sent to that height; the test backend rounds its area to whole mm
+ * (88 lines). So up to `padRows` extra rows at the bottom are the client's, not the gateway's.
+ */
+function samePixels(mine: Buffer, theirs: Buffer, padRows = 0): void {
+  const full = decodePnm(mine);
+  const b = decodePnm(theirs);
+  expect(full.height - b.height).toBeGreaterThanOrEqual(0);
+  expect(full.height - b.height).toBeLessThanOrEqual(padRows);
+  const a = { ...full, height: b.height, data: full.data.subarray(0, full.width * full.channels * b.height) };
+  let data = a.data;
+  if (a.channels === 3 && b.channels === 1) {
+    const grey = Buffer.alloc(a.width * a.height);
+    for (let i = 0; i < grey.length; i++) {
+      expect(a.data[i * 3] === a.data[i * 3 + 1] && a.data[i * 3] === a.data[i * 3 + 2]).toBe(true);
+      grey[i] = a.data[i * 3]!;
+    }
+    data = grey;
+  } else expect(a.channels).toBe(b.channels);
+  expect([a.width, a.height]).toEqual([b.width, b.height]);
+  expect(data.equals(b.data)).toBe(true);
+}
+
+const airscan = (args: string[]) => () => scanWith('airscan', `${base}/eSCL`, `airscan:e0:${AIRSCAN_DEVICE_NAME}`, args);
+const escl = (args: string[]) => () => scanWith('escl', `${base}/eSCL`, `escl:${base}`, args);
+
+describe.skipIf(!SANED_AVAILABLE)('eSCL server end to end', () => {
+  it('publishes shared_url on bridge/devices and serves capabilities and status the client parser reads', async () => {
+    const devices = await probe.retainedJson<{ id: string; shared_url?: string }[]>('scan2mqtt/bridge/devices');
+    const lab = devices?.find((d) => d.id === 'lab');
+    expect(lab?.shared_url).toMatch(new RegExp(`^http://[^/]+:${port}/eSCL$`));
+    const caps = parseScannerCapabilities(await (await fetch(`${base}/eSCL/ScannerCapabilities`)).text());
+    expect(caps.uuid).toMatch(/^[0-9a-f-]{36}$/);
+    expect(Object.keys(caps.native.sources).sort()).toEqual(['adf', 'platen']);
+    expect(caps.native.sources.platen?.formats).toEqual(expect.arrayContaining(['application/pdf', 'image/jpeg', 'image/png']));
+    const status = parseScannerStatus(await (await fetch(`${base}/eSCL/ScannerStatus`)).text());
+    expect(status.status.state).toBe('idle');
+  });
+
+  for (const { mode, args } of [
+    { mode: 'colour', args: ['--mode', 'Color'] },
+    { mode: 'gray', args: ['--mode', 'Gray'] },
+  ]) {
+    for (const [client, run] of [['sane-airscan', airscan], ["SANE's escl backend", escl]] as const) {
+      it(`${client} scans the platen in ${mode} with the pixels of a direct scan`, async () => {
+        const { got, job } = await clientScan('lab', run([...args, ...AREA, '--batch-count=1']));
+        expect(got.code, got.stderr).toBe(0);
+        expect(got.pages).toHaveLength(1);
+        expect(job).toMatchObject({ state: 'done', trigger: 'escl', pages: 1 });
+        const ref = await referenceBatch(saned.configDir, 'test:0', [...args, '--depth', '8', '--resolution', '75', ...areaOf(job), '--batch-count=1']);
+        expect(ref.code, ref.stderr).toBe(0);
+        samePixels(got.pages[0]!, ref.pages[0]!, client === 'sane-airscan' ? 1 : 0);
+      });
+    }
+  }
+
+  it('sane-airscan scans an ADF batch to its end (10 pages, then 404) with the pixels of a direct scan', async () => {
+    const { got, job } = await clientScan('feeder', () => scanWith('airscan', `${feederBase}/eSCL`, `airscan:e0:${AIRSCAN_DEVICE_NAME}`, ['--source', 'ADF', '--mode', 'Gray', ...AREA]));
+    expect(got.code, got.stderr).toBe(0);
+    expect(job).toMatchObject({ state: 'done', pages: 10 });
+    const ref = await referenceBatch(saned.configDir, 'test:1', ['--source', 'Automatic Document Feeder', '--mode', 'Gray', '--depth', '8', '--resolution', '75', ...areaOf(job)]);
+    expect(got.pages).toHaveLength(10);
+    expect(ref.pages).toHaveLength(10);
+    got.pages.forEach((page, i) => samePixels(page, ref.pages[i]!, 1));
+  });
+});
