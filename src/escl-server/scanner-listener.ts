@@ -2,8 +2,10 @@
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 
-/** Connections one shared scanner takes at once; a client opening more waits in the kernel backlog. */
-export const MAX_CONNECTIONS = 64;
+/** Connections one shared scanner takes at once; more are closed on arrival (bounded memory under a flood). */
+export const MAX_CONNECTIONS = 256;
+/** Idle keep-alive connections are closed this soon, so clients' pools cannot hold every slot. */
+export const KEEP_ALIVE_MS = 2000;
 /** A connection idle this long (a reader that stopped reading, a client that went away) is closed. */
 export const SOCKET_IDLE_MS = 60_000;
 
@@ -17,6 +19,7 @@ export interface TlsPair {
 export async function listenScanner(port: number, tls: TlsPair | undefined, handler: (req: IncomingMessage, res: ServerResponse) => void): Promise<Server> {
   const server: Server = tls ? createHttpsServer({ key: tls.key, cert: tls.cert }, handler) : createHttpServer(handler);
   server.maxConnections = MAX_CONNECTIONS;
+  server.keepAliveTimeout = KEEP_ALIVE_MS;
   server.setTimeout(SOCKET_IDLE_MS, (socket) => socket.destroy());
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -149,3 +149,95 @@ describe.skipIf(!SANED_AVAILABLE)('eSCL server end to end', () => {
     got.pages.forEach((page, i) => samePixels(page, ref.pages[i]!, 1));
   });
 });
+
+const SETTINGS = (inner: string) =>
+  `<scan:ScanSettings xmlns:scan="http://schemas.hp.com/imaging/escl/2011/05/03" xmlns:pwg="http://www.pwg.org/schemas/2010/12/sm"><pwg:InputSource>Platen</pwg:InputSource><scan:ColorMode>RGB24</scan:ColorMode><pwg:DocumentFormat>image/png</pwg:DocumentFormat><scan:XResolution>75</scan:XResolution><scan:YResolution>75</scan:YResolution>${inner}</scan:ScanSettings>`;
+const SMALL_REGION = '<pwg:ScanRegions><pwg:ScanRegion><pwg:Width>300</pwg:Width><pwg:Height>300</pwg:Height></pwg:ScanRegion></pwg:ScanRegions>';
+
+describe.skipIf(!SANED_AVAILABLE)('eSCL server against hostile and careless clients', () => {
+  it('answers malformed settings 400 and absurd ones 409, and keeps serving', async () => {
+    const post = (body: string) => fetch(`${base}/eSCL/ScanJobs`, { method: 'POST', body }).then((r) => r.status);
+    expect(await post('<scan:ScanSettings')).toBe(400);
+    expect(await post(SETTINGS('<pwg:ScanRegions><pwg:ScanRegion><pwg:Width>99999999999</pwg:Width><pwg:Height>1</pwg:Height></pwg:ScanRegion></pwg:ScanRegions>'))).toBe(409);
+    expect(await post(SETTINGS('').replace('<scan:XResolution>75', '<scan:XResolution>9000000'))).toBe(409);
+    expect(await post('x'.repeat(200_000))).toBe(413);
+    expect((await fetch(`${base}/eSCL/ScannerStatus`)).status).toBe(200);
+  });
+
+  it('takes a few open jobs of a thousand asked for at once, answers the rest 503 + Retry-After, and stays up', async () => {
+    // In waves of 100 concurrent requests (the server's connection cap is 256).
+    const answers: Response[] = [];
+    for (let wave = 0; wave < 10; wave++) {
+      answers.push(...(await Promise.all(Array.from({ length: 100 }, () => fetch(`${base}/eSCL/ScanJobs`, { method: 'POST', body: SETTINGS(SMALL_REGION) })))));
+    }
+    const created = answers.filter((r) => r.status === 201);
+    const busy = answers.filter((r) => r.status === 503);
+    expect(created.length).toBeGreaterThan(0);
+    expect(created.length).toBeLessThanOrEqual(4);
+    expect(busy.length + created.length).toBe(1000);
+    expect(busy.every((r) => r.headers.get('retry-after') !== null)).toBe(true);
+    for (const r of created) expect((await fetch(r.headers.get('location')!, { method: 'DELETE' })).status).toBe(200);
+    expect(gateway.child.exitCode).toBeNull();
+    const status = parseScannerStatus(await (await fetch(`${base}/eSCL/ScannerStatus`)).text());
+    expect(status.jobs.filter((j) => j.state === 'Pending' || j.state === 'Processing')).toEqual([]);
+  });
+
+  it('hands the same page again after a dropped connection, then 404 at the end', async () => {
+    // A page far larger than the loopback socket buffers, so the abort breaks it off mid-way.
+    const big = SETTINGS('<pwg:ScanRegions><pwg:ScanRegion><pwg:Width>2400</pwg:Width><pwg:Height>3300</pwg:Height></pwg:ScanRegion></pwg:ScanRegions>').replace(/Resolution>75</g, 'Resolution>600<');
+    const created = await fetch(`${base}/eSCL/ScanJobs`, { method: 'POST', body: big });
+    expect(created.status).toBe(201);
+    const location = created.headers.get('location')!;
+    expect(location).toMatch(/\/eSCL\/ScanJobs\/[0-9a-f-]{36}$/);
+    const dropped = new AbortController();
+    const first = await fetch(`${location}/NextDocument`, { signal: dropped.signal });
+    expect(first.status).toBe(200);
+    expect(Number(first.headers.get('content-length'))).toBeGreaterThan(1024 * 1024);
+    dropped.abort();
+    const again = await fetch(`${location}/NextDocument`);
+    expect(again.status).toBe(200);
+    const page = Buffer.from(await again.arrayBuffer());
+    expect(page.subarray(1, 4).toString()).toBe('PNG');
+    expect((await fetch(`${location}/ScanImageInfo`)).status).toBe(200);
+    const end = await fetch(`${location}/NextDocument`);
+    expect(end.status).toBe(404);
+    expect((await end.arrayBuffer()).byteLength).toBe(0);
+  });
+
+  it('runs an eSCL scan and an MQTT scan on the same scanner at once, one after the other', async () => {
+    const jobs = await probe.collect('scan2mqtt/lab/job');
+    await probe.publish('scan2mqtt/lab/scan', JSON.stringify({ source: 'platen', resolution: 150, color_mode: 'color', format: 'png', region: { x: 0, y: 0, width: 100, height: 100 } }));
+    const escl = await scanWith('airscan', `${base}/eSCL`, `airscan:e0:${AIRSCAN_DEVICE_NAME}`, ['--mode', 'Color', ...AREA, '--batch-count=1']);
+    expect(escl.code, escl.stderr).toBe(0);
+    const finals = async () => jobs.messages.map((m) => m.json<JobEvent>()).filter((e) => e.state === 'done');
+    await jobs.next((m) => m.json<JobEvent>().state === 'done' && m.json<JobEvent>().trigger === 'escl', 30_000);
+    await jobs.next((m) => m.json<JobEvent>().state === 'done' && m.json<JobEvent>().trigger !== 'escl', 30_000);
+    const done = await finals();
+    expect(done.map((e) => e.trigger).sort()).toEqual(['command', 'escl']);
+    await jobs.stop();
+  });
+
+  it('refuses a client outside escl_server.allow with 403 and nothing else', async () => {
+    const other = await startGateway({
+      SCAN2MQTT_MQTT_URL: broker.url,
+      SCAN2MQTT_MQTT_BASE_TOPIC: 'scan2mqtt_allow',
+      SCAN2MQTT_DISCOVERY_MDNS: 'false',
+      SCAN2MQTT_DEVICES: JSON.stringify([{ name: 'Lab', protocol: 'sane', url: `sane://127.0.0.1:${saned.port}/test:0`, friendly_name: 'lab' }]),
+      SCAN2MQTT_ESCL_SERVER_ENABLED: 'true',
+      SCAN2MQTT_ESCL_SERVER_PORT: String(await freePort()),
+      SCAN2MQTT_ESCL_SERVER_ALLOW: '192.0.2.0/24',
+    });
+    try {
+      const devices = await probe.waitFor('scan2mqtt_allow/bridge/devices', (m) => m.json<{ shared_url?: string }[]>().some((d) => d.shared_url), 30_000);
+      const url = new URL(devices.json<{ shared_url: string }[]>()[0]!.shared_url);
+      for (const path of ['/eSCL/ScannerCapabilities', '/eSCL/ScannerStatus', '/']) {
+        const r = await fetch(`http://127.0.0.1:${url.port}${path}`);
+        expect(r.status).toBe(403);
+        expect((await r.arrayBuffer()).byteLength).toBe(0);
+      }
+      expect((await fetch(`http://127.0.0.1:${url.port}/eSCL/ScanJobs`, { method: 'POST', body: SETTINGS('') })).status).toBe(403);
+    } finally {
+      await other.stop();
+    }
+  });
+});
