@@ -67,6 +67,7 @@ export async function startAvahiClientHost(lan: TestLanSegment, hostName: string
     run,
     browse,
     stop() {
+      if (daemon.exitCode !== null || daemon.signalCode !== null) return;
       try {
         execFileSync('nsenter', ['-t', String(pid), '-m', '-n', '--', 'sh', '-c', 'kill $(cat /run/dbus/pid)'], { stdio: 'ignore' });
       } catch {

@@ -47,6 +47,13 @@ let simulator: ChildProcess;
 let child: ChildProcess;
 const logs: Array<Record<string, unknown>> = [];
 const folders: string[] = [];
+/** Every client machine started, stopped in afterAll too: a timed-out test never reaches its finally. */
+const hosts: AvahiClientHost[] = [];
+const clientHost = async (segment: TestLanSegment, name: string) => {
+  const host = await startAvahiClientHost(segment, name);
+  hosts.push(host);
+  return host;
+};
 
 function inGateway(command: string, args: string[]): ChildProcess {
   return spawn('ip', ['netns', 'exec', net.gatewayNamespace, command, ...args], { cwd: REPO, stdio: ['pipe', 'pipe', 'pipe'] });
@@ -86,7 +93,7 @@ describe.skipIf(!canRun)('shared scanners advertised by DNS-SD, seen by real Deb
   beforeAll(async () => {
     net = createTestNetwork();
     lan = net.addLan();
-    client = await startAvahiClientHost(lan, 's2m-client');
+    client = await clientHost(lan, 's2m-client');
     simulator = inGateway(process.execPath, ['--import', 'tsx', 'test/sim/escl/cli.ts', '--host', '0.0.0.0', '--port', String(SIM_PORT), '--adf-pages', '2', '--uuid', UUID]);
     await new Promise<void>((ok, fail) => {
       simulator.stdout!.once('data', () => ok());
@@ -107,7 +114,7 @@ describe.skipIf(!canRun)('shared scanners advertised by DNS-SD, seen by real Deb
   afterAll(() => {
     child?.kill('SIGKILL');
     simulator?.kill('SIGKILL');
-    client?.stop();
+    for (const host of hosts) host.stop();
     net?.destroy();
     for (const dir of folders) rmSync(dir, { recursive: true, force: true });
   });
@@ -177,7 +184,7 @@ describe.skipIf(!canRun)('shared scanners advertised by DNS-SD, seen by real Deb
 
   it('a new interface gets the adverts; an interface going away is survived', { timeout: 90_000 }, async () => {
     const second = net.addLan();
-    const other = await startAvahiClientHost(second, 's2m-client-2');
+    const other = await clientHost(second, 's2m-client-2');
     try {
       await resolvedUntil(other, 'Shared Lide', (ls) => ls.some((l) => l.address === gatewayOn(second)));
       const gatewayEnd = execFileSync('ip', ['-n', net.gatewayNamespace, '-o', 'link'], { encoding: 'utf8' }).match(/s2mg1[0-9a-f]+/)![0];
@@ -193,7 +200,7 @@ describe.skipIf(!canRun)('shared scanners advertised by DNS-SD, seen by real Deb
 
   it('withdraw and stop send goodbyes: the adverts leave avahi at once', { timeout: 60_000 }, async () => {
     const second = net.addLan();
-    const watcher = await startAvahiClientHost(second, 's2m-client-3');
+    const watcher = await clientHost(second, 's2m-client-3');
     try {
       await resolvedUntil(watcher, 'Shared Lide', (ls) => ls.length > 0);
       await resolvedUntil(watcher, 'Renamed', (ls) => ls.length > 0);
