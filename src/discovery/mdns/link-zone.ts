@@ -18,7 +18,8 @@ export function linkLocalZoneFor(
   return undefined;
 }
 
-function sameIPv4Subnet(a: string, b: string, mask: string): boolean {
+/** True when both IPv4 addresses lie in the same subnet under `mask`; false for anything unparsable. */
+export function sameIPv4Subnet(a: string, b: string, mask: string): boolean {
   const [x, y, m] = [ipv4ToInt(a), ipv4ToInt(b), ipv4ToInt(mask)];
   return x !== undefined && y !== undefined && m !== undefined && (x & m) === (y & m);
 }
