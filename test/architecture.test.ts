@@ -37,6 +37,10 @@ describe('architecture rules', () => {
     ['src/gateway/fixture.ts', '../discovery/registry.js'],
     ['src/gateway/fixture.ts', '../protocols/index.js'],
     ['src/gateway/fixture.ts', '../mqtt/bridge.js'],
+    ['src/web/fixture.ts', '../storage/target.js'],
+    ['src/web/fixture.ts', '../gateway/gateway.js'],
+    ['src/library/fixture.ts', '../web/api.js'],
+    ['src/library/fixture.ts', '../config/load.js'],
   ])('%s may not import %s', async (path, specifier) => {
     expect(await firing(path, importing(specifier))).toEqual(['no-restricted-imports']);
   });
@@ -56,6 +60,8 @@ describe('architecture rules', () => {
     ['src/log/fixture.ts', '../core/trace.js'],
     ['src/gateway/fixture.ts', '../jobs/job-queue.js'],
     ['src/app/fixture.ts', '../protocols/index.js'],
+    ['src/web/fixture.ts', '../core/gateway-api.js'],
+    ['src/library/fixture.ts', '../storage/target-set.js'],
   ])('%s may import %s', async (path, specifier) => {
     expect(await firing(path, importing(specifier))).toEqual([]);
   });

@@ -3,6 +3,7 @@
  * the reason (convict prefixes the key); each coercion turns an env string into the typed
  * value, or leaves it as it is so the check rejects it with a clear reason.
  */
+import { isIP } from 'node:net';
 import convict from 'convict';
 import { parseDeviceList, parseJsonArrayText, UnusableEnvText } from './devices.js';
 import { parseProfilesConfig } from '../profiles/profile.js';
@@ -30,6 +31,7 @@ export const FORMAT = {
   protocolPreference: 'scan2mqtt-protocol-preference',
   logLevel: 'scan2mqtt-log-level',
   pretty: 'scan2mqtt-pretty',
+  ipAddress: 'scan2mqtt-ip-address',
 } as const;
 
 /** URL schemes MQTT.js connects with. */
@@ -118,6 +120,12 @@ export function checkMqttTopic(value: unknown): void {
 export function checkIdentifier(value: unknown): void {
   checkText(value);
   if (!/^[A-Za-z0-9_-]*$/.test(value as string)) fail('may only contain letters, digits, "_" and "-"');
+}
+
+/** An IPv4 or IPv6 address, or empty (not set); names are refused so a listen or trust decision never waits on DNS. */
+export function checkIpAddress(value: unknown): void {
+  checkText(value);
+  if (value !== '' && isIP(value as string) === 0) fail('must be an IPv4 or IPv6 address, or empty');
 }
 
 /** A relative filename pattern with known `{placeholders}` that cannot leave the storage folder. */
@@ -252,5 +260,6 @@ export function registerConfigFormats(): void {
     [FORMAT.protocolPreference]: { validate: checkProtocolPreference, coerce: coerceJsonObject },
     [FORMAT.logLevel]: { validate: checkLogLevel, coerce: lowerCase },
     [FORMAT.pretty]: { validate: checkPretty, coerce: lowerCase },
+    [FORMAT.ipAddress]: { validate: checkIpAddress, coerce: (text: string) => text.trim() },
   });
 }
