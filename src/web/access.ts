@@ -26,18 +26,19 @@ export const INGRESS_PATH_HEADER = 'x-ingress-path';
 /** An ingress prefix is a plain path; anything else (quotes, `..`, a scheme) is ignored. */
 const INGRESS_PATH = /^\/[A-Za-z0-9_\-/.]{0,200}$/;
 
-/** Where to listen, and why when it is not what `frontend.host` says. */
+/** Where to listen, and what to tell the user about it. */
 export interface ListenPlan {
   host: string;
-  /** Set when the address was forced to loopback. */
-  restricted?: string;
+  /** Set without a token: the frontend is loopback-only, and the log says so (a warning when another host was asked for). */
+  loopbackOnly?: { asked: string; message: string };
 }
 
 /** Decides the listen address from the settings. */
 export function listenPlan(settings: FrontendSettings): ListenPlan {
   if (settings.auth_token === '' && settings.ingress_proxy === '') {
-    const asked = settings.host === '' ? ALL_ADDRESSES : settings.host;
-    return asked === LOOPBACK_HOST ? { host: LOOPBACK_HOST } : { host: LOOPBACK_HOST, restricted: `frontend.auth_token is not set: listening on ${LOOPBACK_HOST} only, not ${asked}` };
+    const asked = settings.host;
+    const because = asked === '' || asked === LOOPBACK_HOST ? '' : ` (not ${asked})`;
+    return { host: LOOPBACK_HOST, loopbackOnly: { asked, message: `frontend.auth_token is not set: the web frontend listens on ${LOOPBACK_HOST} only${because}; set a token to reach it from the network` } };
   }
   return { host: settings.host === '' ? ALL_ADDRESSES : settings.host };
 }
@@ -86,7 +87,8 @@ function cookieToken(header: string | undefined): string | undefined {
 export function ingressPathOf(headers: IncomingHttpHeaders): string | undefined {
   const value = headers[INGRESS_PATH_HEADER];
   const text = Array.isArray(value) ? value[0] : value;
-  if (!text || !INGRESS_PATH.test(text) || text.split('/').includes('..')) return undefined;
+  // `//host` would make the page's <base> point at another site; `..` would climb out of the prefix.
+  if (!text || !INGRESS_PATH.test(text) || text.includes('//') || text.split('/').includes('..')) return undefined;
   return text.replace(/\/+$/, '');
 }
 

@@ -9,7 +9,7 @@ import { pipeline } from 'node:stream/promises';
 import type { Component } from '../core/component.js';
 import { ScanError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
-import { checkAccess, listenPlan, type FrontendSettings } from './access.js';
+import { checkAccess, listenPlan, LOOPBACK_HOST, type FrontendSettings } from './access.js';
 import { answerApi, positiveInteger, scannerDetails, type ApiDeps } from './api.js';
 import { createEventStreams } from './event-stream.js';
 import { readJsonBody, SECURITY_HEADERS, sendError, sendJson } from './http-io.js';
@@ -34,6 +34,8 @@ export interface WebServerDeps extends Omit<ApiDeps, 'previews'> {
 export interface WebServer extends Component {
   /** The bound address, once listening. */
   address(): AddressInfo | undefined;
+  start(): Promise<void>;
+  stop(): Promise<void>;
 }
 
 /** Builds the server; nothing listens until start(). */
@@ -109,7 +111,11 @@ export function createWebServer(deps: WebServerDeps): WebServer {
       }
       assets = await loadStaticAssets(deps.assetsFolder);
       const plan = listenPlan(settings);
-      if (plan.restricted) logger.warn(plan.restricted);
+      if (plan.loopbackOnly) {
+        const { asked, message } = plan.loopbackOnly;
+        if (asked === '' || asked === LOOPBACK_HOST) logger.info(message);
+        else logger.warn(message);
+      }
       const created = createServer({ requestTimeout: REQUEST_TIMEOUT_MS }, (req, res) => {
         handle(req, res).catch((error: unknown) => {
           if (!(error instanceof ScanError)) logger.warn({ err: error, url: req.url?.split('?')[0] }, 'frontend request failed');

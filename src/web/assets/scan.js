@@ -4,7 +4,7 @@ import { h, fill, api, topic, size, docPath } from './dom.js';
 import { pageOutline, AREA_PRESETS } from './area.js';
 import { openViewer } from './library.js';
 
-const form = { scanner: null, source: null, resolution: null, color_mode: null, format: null, profile: '', area: null };
+const form = { scanner: null, source: null, resolution: null, color_mode: null, format: null, profile: '', area: null, preset: 'full' };
 const jobs = new Map(); // scanner id -> { id, event, pageBytes: [], preview }
 let message = '';
 
@@ -93,7 +93,13 @@ function redrawProgress() {
 export function onJobEvent(state, scannerId, event) {
   let job = jobs.get(scannerId);
   if (!job || job.id !== event.id) job = { id: event.id, event, pageBytes: [], preview: job?.id === event.id && job.preview };
-  while (job.pageBytes.length < event.pages) job.pageBytes.push(job.event.bytes_received ?? 0);
+  // A finished page's size: the job's total so far less the page now arriving and the pages before.
+  const missing = event.pages - job.pageBytes.length;
+  if (missing > 0) {
+    const before = job.pageBytes.reduce((a, b) => a + b, 0);
+    const done = Math.max(0, (event.bytes_total ?? 0) - (event.bytes_received ?? 0) - before);
+    for (let i = 0; i < missing; i += 1) job.pageBytes.push(Math.round(done / missing));
+  }
   job.event = event;
   jobs.set(scannerId, job);
   if (state.page === 'scan' && scannerId === form.scanner) redrawProgress();
@@ -117,13 +123,13 @@ export function renderScan(state) {
     form.format = pick(form.format, src.formats, prefs.format ?? 'pdf');
     const area = form.area ?? { x: 0, y: 0, width: src.max_width_mm, height: src.max_height_mm };
     fields.push(
-      select('source', 'Source', sources, form.source, (v) => { form.source = v; form.area = null; again(); }),
+      select('source', 'Source', sources, form.source, (v) => { form.source = v; form.area = null; form.preset = 'full'; again(); }),
       select('resolution', 'Resolution (dpi)', src.resolutions, form.resolution, (v) => { form.resolution = Number(v); }),
       select('color_mode', 'Colour mode', src.color_modes, form.color_mode, (v) => { form.color_mode = v; }),
       select('format', 'Format', src.formats, form.format, (v) => { form.format = v; }),
       select('profile', 'Profile (sets the rest)', ['', ...(state.bridge?.profiles ?? [])], form.profile, (v) => { form.profile = v; }, (p) => p || '(none)'),
-      h('div', {}, pageOutline(src, area, (next) => { form.area = next; }),
-        select('area', 'Area', ['full', ...Object.keys(AREA_PRESETS)], 'full', (v) => { form.area = v === 'full' ? null : { x: 0, y: 0, ...AREA_PRESETS[v] }; again(); })),
+      h('div', {}, pageOutline(src, area, (next) => { form.area = next; form.preset = next ? 'drawn' : 'full'; again(); }),
+        select('area', 'Area', ['full', ...Object.keys(AREA_PRESETS), 'drawn'], form.preset, (v) => { form.preset = v; if (v !== 'drawn') form.area = v === 'full' ? null : { x: 0, y: 0, ...AREA_PRESETS[v] }; again(); })),
     );
   }
   fill(root,
