@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { freePort } from '../helpers/mosquitto.js';
 import { launchChromium, type HeadlessChromium } from '../helpers/chromium.js';
+import { startIngressProxy } from '../helpers/ingress-proxy.js';
 import { EsclSimulator } from '../sim/escl/index.js';
 import { filesUnder, startGatewayOnBroker, type GatewayOnBroker } from './gateway-process.js';
 
@@ -80,6 +81,21 @@ describe('web frontend in Chromium', () => {
     expect(hostile.body).not.toContain('<base');
     const scanners = JSON.parse((await get('/api/scanners', { localAddress: INGRESS_PEER })).body);
     expect(scanners.map((s: { id: string }) => s.id)).toEqual([SCANNER]);
+  });
+
+  it('works in the browser through the ingress proxy, under its path prefix, without a token', async () => {
+    const proxy = await startIngressProxy({ upstreamPort: port, prefix: '/api/hassio_ingress/abc123', localAddress: INGRESS_PEER });
+    const ingressPage = await browser.context.newPage();
+    try {
+      await ingressPage.goto(proxy.url);
+      const card = ingressPage.locator(`article[data-scanner="${SCANNER}"]`);
+      await card.waitFor();
+      await expect.poll(() => ingressPage.locator('#live').textContent()).toBe('live');
+      await ingressPage.screenshot({ path: await browser.artifact('frontend-ingress.png') });
+    } finally {
+      await ingressPage.close();
+      await proxy.stop();
+    }
   });
 
   it('loads with ?token=, shows the simulated scanner live, and its topics', async () => {

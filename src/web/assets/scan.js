@@ -45,7 +45,7 @@ function progressView(scannerId) {
   const e = job.event;
   const running = !['done', 'failed', 'cancelled'].includes(e.state);
   const bars = job.pageBytes.map((bytes, i) => h('div', {}, `Page ${i + 1}`, h('progress', { max: 1, value: 1, 'aria-label': `Page ${i + 1} received` }), size(bytes)));
-  if (running && e.state === 'scanning' && e.bytes_received !== undefined) {
+  if (running && job.arriving && e.state === 'scanning' && e.bytes_received !== undefined) {
     const n = job.pageBytes.length + 1;
     bars.push(h('div', {}, `Page ${n}`, h('progress', { max: 1, value: Math.min(0.95, e.bytes_received / estimate(job)), 'aria-label': `Page ${n} arriving`, 'data-current': 'true' }), size(e.bytes_received)));
   }
@@ -93,12 +93,18 @@ function redrawProgress() {
 export function onJobEvent(state, scannerId, event) {
   let job = jobs.get(scannerId);
   if (!job || job.id !== event.id) job = { id: event.id, event, pageBytes: [], preview: job?.id === event.id && job.preview };
-  // A finished page's size: the job's total so far less the page now arriving and the pages before.
+  // The event that counts a page done carries that page's size in bytes_received (src/jobs/run-scan-job.ts);
+  // later events of the same count carry the next page's bytes as it arrives.
   const missing = event.pages - job.pageBytes.length;
   if (missing > 0) {
     const before = job.pageBytes.reduce((a, b) => a + b, 0);
-    const done = Math.max(0, (event.bytes_total ?? 0) - (event.bytes_received ?? 0) - before);
-    for (let i = 0; i < missing; i += 1) job.pageBytes.push(Math.round(done / missing));
+    const last = event.bytes_received ?? 0;
+    const others = Math.max(0, (event.bytes_total ?? 0) - last - before);
+    for (let i = 1; i < missing; i += 1) job.pageBytes.push(Math.round(others / (missing - 1)));
+    job.pageBytes.push(last);
+    job.arriving = false;
+  } else if (event.state === 'scanning' && event.bytes_received !== undefined) {
+    job.arriving = true;
   }
   job.event = event;
   jobs.set(scannerId, job);
