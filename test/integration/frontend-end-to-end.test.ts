@@ -158,6 +158,17 @@ describe('web frontend in Chromium', () => {
     expect(await filesUnder(rig.gateway.storageFolder)).toHaveLength(0);
   });
 
+  it('runs a fast preview of the platen and shows it without storing anything', async () => {
+    await page.goto(`http://127.0.0.1:${port}/#scan`);
+    await page.locator('#scan-source').selectOption('platen');
+    await page.locator('#scan-preview').click();
+    await page.locator('#job[data-state="done"]').waitFor({ timeout: 60_000 });
+    const preview = page.locator('#preview-image');
+    await expect.poll(() => preview.evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth)).toBeGreaterThan(100);
+    expect(await filesUnder(rig.gateway.storageFolder)).toHaveLength(0);
+    await page.screenshot({ path: await browser.artifact('frontend-preview.png') });
+  });
+
   it('shows health, the live log and the config without secrets on the Bridge page', async () => {
     await page.goto(`http://127.0.0.1:${port}/#bridge`);
     await page.locator('#config').waitFor();
