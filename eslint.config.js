@@ -31,6 +31,13 @@ function boundary(layer, { allowed, forbidden }, message) {
  */
 const PURE_HELPERS = ['imaging', 'xml', 'http'];
 
+/** The browser globals the frontend page uses (listed here rather than pulling in a globals package). */
+const BROWSER_GLOBALS = Object.fromEntries(
+  ['window', 'document', 'location', 'history', 'navigator', 'fetch', 'EventSource', 'URL', 'URLSearchParams', 'FormData', 'HTMLElement', 'Event', 'KeyboardEvent',
+    'setTimeout', 'clearTimeout', 'requestAnimationFrame', 'performance', 'confirm', 'console', 'matchMedia', 'CSS', 'Node']
+    .map((name) => [name, 'readonly']),
+);
+
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'data/**', 'coverage/**'] },
   js.configs.recommended,
@@ -49,9 +56,11 @@ export default tseslint.config(
   ...boundary('http', { allowed: ['core'] }, 'The shared HTTP helpers see only src/core'),
   ...boundary(
     'escl-server',
-    { allowed: ['core', 'persistence', 'protocols/escl'] },
-    'The eSCL server sees only src/core (GatewayApi, ScannerView, capabilities), the eSCL codec in src/protocols/escl and src/persistence',
+    { allowed: ['core', 'persistence', 'protocols/escl', 'discovery/mdns'] },
+    'The eSCL server sees only src/core (GatewayApi, ScannerView, capabilities), the eSCL codec in src/protocols/escl, src/persistence and (for its DNS-SD adverts) the mDNS links and sockets of src/discovery/mdns',
   ),
+  ...boundary('web', { allowed: ['core'] }, 'The web frontend sees only src/core (GatewayApi, DocumentLibrary, LogFeed)'),
+  ...boundary('library', { forbidden: ['mqtt', 'homeassistant', 'web', 'app', 'config'] }, 'The document library works on storage and core, never a publisher, the frontend, the root or config'),
   ...boundary('core', { allowed: [] }, 'src/core is the domain and imports nothing else in src'),
   ...boundary('log', { forbidden: ['config'] }, 'Logging takes its settings in deps and never imports src/config'),
   ...boundary(
@@ -59,5 +68,7 @@ export default tseslint.config(
     { forbidden: ['protocols', 'discovery', 'mqtt', 'homeassistant', 'app', 'config'] },
     'The gateway gets drivers and records through core interfaces the root fills, and never names a protocol, discovery, publisher or config module',
   ),
+  // The page's own scripts run in the browser (served as they are, no bundler).
+  { files: ['src/web/assets/**/*.js'], languageOptions: { sourceType: 'module', globals: BROWSER_GLOBALS } },
   { files: ['test/**/*.ts', 'bench/**/*.ts'], rules: { '@typescript-eslint/no-non-null-assertion': 'off', '@typescript-eslint/no-explicit-any': 'off' } },
 );

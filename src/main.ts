@@ -7,6 +7,7 @@ import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
 import { ConfigError, helpText, loadConfig, parseCliArgs } from './config/load.js';
 import { createRootLogger } from './log/logger.js';
+import { createLogTap } from './log/log-tap.js';
 import { createGatewayApp } from './app/gateway-app.js';
 import { checkHealth } from './app/health-file.js';
 
@@ -48,7 +49,9 @@ async function main(): Promise<number> {
     return problem ? 1 : 0;
   }
 
-  const logger = createRootLogger({ level: config.log.level, pretty: config.log.pretty });
+  // The frontend's live log reads the root's lines through this tap (already redacted).
+  const logs = createLogTap();
+  const logger = createRootLogger({ level: config.log.level, pretty: config.log.pretty, tap: logs.stream });
   // A rejected promise nobody awaited is a bug to log, not a reason to drop every scanner.
   process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled promise rejection'));
   // After an uncaught exception the process state is unknown: log it and exit so a supervisor restarts us.
@@ -57,7 +60,7 @@ async function main(): Promise<number> {
     logger.flush();
     process.exit(1);
   });
-  const app = createGatewayApp({ config, logger, version });
+  const app = createGatewayApp({ config, logger, version, logs });
   // Listen for signals before starting: start() waits for the broker, which may be down for a
   // long while (the gateway retries it), and a stop asked for meanwhile must still be clean.
   const signalled = new Promise<NodeJS.Signals>((done) => {

@@ -41,6 +41,10 @@ describe('architecture rules', () => {
     ['src/escl-server/fixture.ts', '../gateway/gateway.js'],
     ['src/escl-server/fixture.ts', '../storage/documents/pdf-writer.js'],
     ['src/escl-server/fixture.ts', '../mqtt/bridge.js'],
+    ['src/web/fixture.ts', '../storage/target.js'],
+    ['src/web/fixture.ts', '../gateway/gateway.js'],
+    ['src/library/fixture.ts', '../web/api.js'],
+    ['src/library/fixture.ts', '../config/load.js'],
   ])('%s may not import %s', async (path, specifier) => {
     expect(await firing(path, importing(specifier))).toEqual(['no-restricted-imports']);
   });
@@ -63,6 +67,8 @@ describe('architecture rules', () => {
     ['src/escl-server/fixture.ts', '../protocols/escl/server-status.js'],
     ['src/escl-server/fixture.ts', '../core/gateway-api.js'],
     ['src/escl-server/dns-sd/fixture.ts', '../advert.js'],
+    ['src/web/fixture.ts', '../core/gateway-api.js'],
+    ['src/library/fixture.ts', '../storage/target-set.js'],
   ])('%s may import %s', async (path, specifier) => {
     expect(await firing(path, importing(specifier))).toEqual([]);
   });

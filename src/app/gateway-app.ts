@@ -48,6 +48,9 @@ import { scanOnButton } from '../triggers/button-scan.js';
 import { createDeviceEventSource } from '../triggers/device-event-source.js';
 import { createAdfLoadedSource } from '../triggers/adf-loaded-source.js';
 import { EsclServer } from '../escl-server/escl-server.js';
+import type { LogFeed } from '../core/log-feed.js';
+import { createDocumentLibrary } from '../library/document-library.js';
+import { createWebServer } from '../web/web-server.js';
 
 /** A running gateway. */
 export interface GatewayApp {
@@ -61,10 +64,12 @@ export interface GatewayAppDeps {
   config: AppConfig;
   logger: Logger;
   version: string;
+  /** The root logger's tap (src/log/log-tap.ts), for the frontend's live log. */
+  logs?: LogFeed;
 }
 
 /** Builds the app; nothing runs until start(). */
-export function createGatewayApp({ config, logger, version }: GatewayAppDeps): GatewayApp {
+export function createGatewayApp({ config, logger, version, logs }: GatewayAppDeps): GatewayApp {
   const dataFolder = resolve(config.data.folder);
   const storageFolder = resolve(config.storage.folder);
   const baseTopic = config.mqtt.base_topic;
@@ -155,6 +160,23 @@ export function createGatewayApp({ config, logger, version }: GatewayAppDeps): G
     logger: logger.child({ component: 'buttons' }),
     onPress: scanOnButton(gateway, { busy: config.button_busy, logger: logger.child({ component: 'buttons' }) }),
   });
+  const library = createDocumentLibrary({
+    storageFolder,
+    history: (limit) => gateway.history({ limit }),
+    targets: targetSet,
+    targetNames: () => config.targets.map((t) => t.name),
+    deliveries,
+    logger: logger.child({ component: 'library' }),
+  });
+  const web = createWebServer({
+    settings: config.frontend,
+    gateway,
+    library,
+    ...(logs ? { logs } : {}),
+    bridge: () => ({ version, base_topic: baseTopic, config: redactedConfig(config) }),
+    triggersOf: (id) => config.buttons.filter((b) => b.scanner === id || b.scanner === '*').map((b) => ({ button: b.button, action: b.action, ...(b.profile ? { profile: b.profile } : {}) })),
+    logger: logger.child({ component: 'web' }),
+  });
   let broker: EmbeddedBroker | null = null;
 
   // Start order top to bottom, stop order bottom to top. The publishers start late (they read the
@@ -208,6 +230,7 @@ export function createGatewayApp({ config, logger, version }: GatewayAppDeps): G
     },
     { name: 'scheduler', start: () => scheduler.start(), stop: () => scheduler.stop() },
     { name: 'buttons', start: () => buttons.start(), stop: () => buttons.stop() },
+    web,
     { name: 'mqtt bridge', start: () => bridge.start() },
     { name: 'home assistant', start: () => homeassistant.start() },
     { name: 'scanner data', start: () => scannerData.start() },

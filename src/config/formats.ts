@@ -33,6 +33,7 @@ export const FORMAT = {
   pretty: 'scan2mqtt-pretty',
   scannerIds: 'scan2mqtt-scanner-ids',
   cidrs: 'scan2mqtt-cidrs',
+  ipAddress: 'scan2mqtt-ip-address',
 } as const;
 
 /** URL schemes MQTT.js connects with. */
@@ -121,6 +122,12 @@ export function checkMqttTopic(value: unknown): void {
 export function checkIdentifier(value: unknown): void {
   checkText(value);
   if (!/^[A-Za-z0-9_-]*$/.test(value as string)) fail('may only contain letters, digits, "_" and "-"');
+}
+
+/** An IPv4 or IPv6 address, or empty (not set); names are refused so a listen or trust decision never waits on DNS. */
+export function checkIpAddress(value: unknown): void {
+  checkText(value);
+  if (value !== '' && isIP(value as string) === 0) fail('must be an IPv4 or IPv6 address, or empty');
 }
 
 /** A relative filename pattern with known `{placeholders}` that cannot leave the storage folder. */
@@ -280,5 +287,6 @@ export function registerConfigFormats(): void {
     [FORMAT.pretty]: { validate: checkPretty, coerce: lowerCase },
     [FORMAT.scannerIds]: { validate: checkScannerIds, coerce: coerceStringList },
     [FORMAT.cidrs]: { validate: checkCidrs, coerce: coerceStringList },
+    [FORMAT.ipAddress]: { validate: checkIpAddress, coerce: (text: string) => text.trim() },
   });
 }

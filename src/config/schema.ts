@@ -59,6 +59,8 @@ const choice = (doc: string, values: readonly string[], defaultValue: string | n
 });
 
 const MAX_DPI = 9600;
+/** The frontend's port (issue 15), also the Home Assistant add-on's ingress port. */
+export const DEFAULT_FRONTEND_PORT = 8088;
 const MAX_SECONDS = 86_400;
 
 /** The schema, in the order --help and the example file present it. */
@@ -187,6 +189,21 @@ export const CONFIG_SCHEMA: ConfigSectionSpec = {
   log: {
     level: { doc: 'trace, debug, info, warn, error, fatal or silent', format: FORMAT.logLevel, default: 'info' },
     pretty: { doc: 'Human-readable logs: auto (when stdout is a terminal), true or false', format: FORMAT.pretty, default: 'auto' },
+  },
+  frontend: {
+    enabled: flag('Serve the web frontend (devices, scan, library, bridge)', true),
+    port: integer('TCP port of the web frontend', DEFAULT_FRONTEND_PORT, 1, 65_535),
+    host: {
+      doc: 'Address the frontend listens on; empty: every address (0.0.0.0). Without auth_token and ingress_proxy it listens on 127.0.0.1 only, whatever this says',
+      format: FORMAT.ipAddress,
+      default: '',
+    },
+    auth_token: text('Token every frontend request must carry (Authorization: Bearer, or ?token= once, which sets a cookie); empty: loopback only', '', { sensitive: true }),
+    ingress_proxy: {
+      doc: "Address of Home Assistant's ingress proxy (172.30.32.2 in an add-on): its requests are trusted without a token; empty: none",
+      format: FORMAT.ipAddress,
+      default: '',
+    },
   },
   trace: {
     folder: text('Folder raw protocol exchanges are written to (for bug reports); empty turns tracing off'),

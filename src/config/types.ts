@@ -104,6 +104,15 @@ export interface LogConfig {
   pretty: 'auto' | 'true' | 'false';
 }
 
+/** The web frontend (src/web); empty host = every address, empty token/proxy = not set. */
+export interface FrontendConfig {
+  enabled: boolean;
+  port: number;
+  host: string;
+  auth_token: string;
+  ingress_proxy: string;
+}
+
 /** Raw protocol tracing; empty folder = off. */
 export interface TraceConfig {
   folder: string;
@@ -134,6 +143,7 @@ export interface AppConfig {
   polling: PollingConfig;
   escl_server: EsclServerSettings;
   log: LogConfig;
+  frontend: FrontendConfig;
   trace: TraceConfig;
   /** Key paths the user set in the config file or the environment, whatever the value (defaults are absent). */
   userKeys: ReadonlySet<string>;

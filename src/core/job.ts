@@ -83,7 +83,7 @@ export interface JobEvent {
   /** Values changed to fit the scanner (profile adaptation), e.g. `resolution 1200 -> 600`. */
   adapted?: string[];
   error?: { code: ErrorCode; message: string };
-  trigger?: 'command' | 'bridge' | 'button' | 'schedule' | 'homeassistant' | 'escl';
+  trigger?: 'command' | 'bridge' | 'button' | 'schedule' | 'homeassistant' | 'escl' | 'web';
   created_at: string;
   finished_at?: string;
 }

@@ -17,17 +17,18 @@ const PDF_RENDER_MAX_BYTES = 32 * 1024 * 1024;
 export async function makePreview(stored: readonly StoredFile[]): Promise<Buffer | undefined> {
   const last = stored.at(-1);
   if (!last) return undefined;
-  const input = last.format === 'pdf' ? await renderPdfPage(last.path, last.pages) : last.path;
+  const input = last.format === 'pdf' ? await renderPdfPage(last.path, last.pages, PREVIEW_WIDTH_PX * 2) : last.path;
   if (!input) return undefined;
   return sharp(input).resize({ width: PREVIEW_WIDTH_PX, withoutEnlargement: true }).flatten({ background: '#ffffff' }).jpeg({ quality: 70 }).toBuffer();
 }
 
-function renderPdfPage(path: string, page: number): Promise<Buffer | undefined> {
+/** Renders one page (1-based) of a PDF as a PNG about `widthPx` wide; undefined when pdftoppm is missing or fails. */
+export function renderPdfPage(path: string, page: number, widthPx: number): Promise<Buffer | undefined> {
   const n = String(Math.max(1, page));
   return new Promise((resolve) => {
     execFile(
       'pdftoppm',
-      ['-f', n, '-l', n, '-scale-to', String(PREVIEW_WIDTH_PX * 2), '-png', '-singlefile', path],
+      ['-f', n, '-l', n, '-scale-to', String(widthPx), '-png', '-singlefile', path],
       { encoding: 'buffer', timeout: PDF_RENDER_TIMEOUT_MS, maxBuffer: PDF_RENDER_MAX_BYTES },
       (error, stdout) => resolve(error || stdout.length === 0 ? undefined : stdout),
     );

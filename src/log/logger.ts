@@ -37,6 +37,8 @@ export interface RootLoggerOptions {
   level: string;
   pretty: 'auto' | 'true' | 'false';
   destination?: NodeJS.WritableStream;
+  /** A second destination that gets every JSON line too (src/log/log-tap.ts), whatever the main output's format. */
+  tap?: NodeJS.WritableStream;
 }
 
 function isTty(stream: NodeJS.WritableStream): boolean {
@@ -58,7 +60,7 @@ export function createRootLogger(options: RootLoggerOptions): Logger {
   if (!pretty) {
     // Stdout through sonic-boom in sync mode: lines written before a crash or exit are not lost.
     const sink = options.destination ?? pino.destination({ dest: 1, sync: true });
-    return pino(settings, sink);
+    return pino(settings, withTap(sink, options.tap));
   }
   // In-process and synchronous, not a worker transport: nothing to flush at exit, no extra thread.
   const prettyStream = pinoPretty({
@@ -68,5 +70,15 @@ export function createRootLogger(options: RootLoggerOptions): Logger {
     translateTime: 'SYS:yyyy-mm-dd HH:MM:ss.l',
     ignore: 'pid,hostname',
   });
-  return pino(settings, prettyStream);
+  return pino(settings, withTap(prettyStream, options.tap));
+}
+
+/** The main output alone, or it and the tap; multistream writes each line to both synchronously. */
+function withTap(main: NodeJS.WritableStream | pino.DestinationStream, tap: NodeJS.WritableStream | undefined): pino.DestinationStream {
+  if (!tap) return main as pino.DestinationStream;
+  // Both at the lowest level: the root logger's own level already decides what is written.
+  return pino.multistream([
+    { stream: main as pino.DestinationStream, level: 'trace' },
+    { stream: tap as pino.DestinationStream, level: 'trace' },
+  ]);
 }

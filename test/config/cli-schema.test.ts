@@ -56,7 +56,7 @@ describe('schema key list', () => {
 
   it('marks the secrets sensitive', () => {
     const sensitive = listConfigKeys().filter((key) => key.sensitive).map((key) => key.key);
-    expect(sensitive).toEqual(['mqtt.password', 'devices', 'targets', 'escl_server.password']);
+    expect(sensitive).toEqual(['mqtt.password', 'devices', 'targets', 'escl_server.password', 'frontend.auth_token']);
   });
 
   it('--help lists every key with its env name and default', () => {

@@ -44,6 +44,9 @@ export async function startGateway(env: Record<string, string | undefined>, plac
     SCAN2MQTT_MQTT_EMBEDDED_BROKER: 'never',
     SCAN2MQTT_LOG_LEVEL: 'debug',
     SCAN2MQTT_LOG_PRETTY: 'false',
+    // Every test gateway would take the frontend's default port 8088; a test of the frontend turns it on
+    // (with a free port, or unset to test the default).
+    SCAN2MQTT_FRONTEND_ENABLED: 'false',
     // WS-Discovery multicasts on every interface: only inside a test network the test made.
     ...(placement.netns ? {} : { SCAN2MQTT_DISCOVERY_WSD: 'false' }),
     ...env,

@@ -1,0 +1,64 @@
+// Small DOM and API helpers shared by the pages. Every URL is relative, so the page works
+// under Home Assistant's ingress prefix as well as at the root.
+
+/** Builds an element: h('div', {class: 'x', onclick: fn}, 'text', child). */
+export function h(tag, attrs = {}, ...children) {
+  const el = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs)) {
+    if (value === undefined || value === null || value === false) continue;
+    if (key.startsWith('on')) el.addEventListener(key.slice(2), value);
+    else if (key === 'dataset') Object.assign(el.dataset, value);
+    else el.setAttribute(key, value === true ? '' : String(value));
+  }
+  for (const child of children.flat()) {
+    if (child === undefined || child === null || child === false) continue;
+    el.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return el;
+}
+
+/** Replaces the children of `el`. */
+export function fill(el, ...children) {
+  el.replaceChildren();
+  for (const child of children.flat()) if (child !== undefined && child !== null && child !== false) el.append(child);
+  return el;
+}
+
+/** Calls the API; resolves with the JSON body, rejects with its error message. */
+export async function api(path, options = {}) {
+  const init = { method: options.method ?? 'GET', headers: {}, credentials: 'same-origin' };
+  if (options.body !== undefined) {
+    init.headers['Content-Type'] = 'application/json';
+    init.body = JSON.stringify(options.body);
+  }
+  const res = await fetch(`api/${path}`, init);
+  const body = res.headers.get('content-type')?.includes('json') ? await res.json() : undefined;
+  if (!res.ok) throw new Error(body?.error?.message ?? `HTTP ${res.status}`);
+  return body;
+}
+
+let baseTopic = 'scan2mqtt';
+/** Sets the MQTT base topic the topic labels start with. */
+export function setBaseTopic(topic) {
+  baseTopic = topic;
+}
+
+/** The MQTT topic a shown value comes from, as a button that copies it. */
+export function topic(suffix) {
+  const text = `${baseTopic}/${suffix}`;
+  return h('button', {
+    type: 'button', class: 'topic', title: 'MQTT topic (click to copy)', 'aria-label': `MQTT topic ${text}, copy`,
+    onclick: () => navigator.clipboard?.writeText(text).catch(() => undefined),
+  }, text);
+}
+
+/** Bytes as KiB/MiB. */
+export function size(bytes) {
+  if (bytes === undefined || bytes === null) return '';
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(0)} KiB`;
+  return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+}
+
+/** A document's id as a URL path segment. */
+export const docPath = (id) => encodeURIComponent(id);
