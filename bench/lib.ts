@@ -57,9 +57,9 @@ export function stopChild(child: ChildProcess): Promise<void> {
 }
 
 /** Starts the built gateway (`node dist/main.js`) against `brokerUrl` with hand-listed devices; resolves once it has started. */
-export function startBenchGateway(options: { brokerUrl: string; dataFolder: string; devices: object[]; env?: Record<string, string>; timeoutMs?: number }) {
+export function startBenchGateway(options: { brokerUrl: string; dataFolder: string; devices: object[]; env?: Record<string, string>; timeoutMs?: number; nodeArgs?: string[] }) {
   const repo = new URL('..', import.meta.url).pathname;
-  return spawnUntil('node', [`${repo}dist/main.js`], {
+  return spawnUntil('node', [...(options.nodeArgs ?? []), `${repo}dist/main.js`], {
     env: {
       ...process.env,
       SCAN2MQTT_MQTT_URL: options.brokerUrl,
