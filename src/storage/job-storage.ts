@@ -119,9 +119,12 @@ class JobStorageSession implements StorageSession {
     this.ensureOpen();
     const spooled = await spoolPage(page, await this.workDir(), this.options.maxPageBytes ?? DEFAULT_MAX_PAGE_BYTES, onProgress);
     this.pages.push(spooled);
-    const sync = syncSpoolFile(spooled.path);
-    sync.catch(() => undefined); // awaited in finishJob; this only silences an early rejection
-    this.syncs.push(sync);
+    // Only a page stored as it is gets linked into place; one that becomes part of a new file needs no flush.
+    if (spooled.type === this.job.settings.format) {
+      const sync = syncSpoolFile(spooled.path);
+      sync.catch(() => undefined); // awaited in finishJob; this only silences an early rejection
+      this.syncs.push(sync);
+    }
     this.logger.debug({ page: spooled.index, type: spooled.type, bytes: spooled.bytes }, 'page spooled');
     return spooled;
   }

@@ -16,6 +16,8 @@ import { sharpReadablePath } from './sharp-input.js';
 export const PDF_JPEG_QUALITY = 88;
 /** Grey level (0..255) at and above which a pixel becomes white in black-and-white pages. */
 export const BW_THRESHOLD = 128;
+/** Read size when copying a JPEG into the PDF: one positional write per read, so not 64 KiB ones. */
+const JPEG_COPY_CHUNK_BYTES = 1024 * 1024;
 /** Adobe CMYK JPEGs store inverted ink values (PDF Reference, DCTDecode implementation notes). */
 const INVERTED_CMYK_DECODE = [1, 0, 1, 0, 1, 0, 1, 0] as const;
 
@@ -33,7 +35,7 @@ export async function pdfImageForPage(page: SpooledPage, colorMode: ColorMode, w
 function jpegImage(path: string, bytes: number, width: number, height: number, components: 1 | 3 | 4, adobe: boolean): PdfImage {
   const colorSpace = components === 1 ? 'DeviceGray' : components === 3 ? 'DeviceRGB' : 'DeviceCMYK';
   const decode = components === 4 && adobe ? INVERTED_CMYK_DECODE : undefined;
-  return { width, height, colorSpace, bitsPerComponent: 8, filter: 'DCTDecode', decode, data: createReadStream(path), length: bytes };
+  return { width, height, colorSpace, bitsPerComponent: 8, filter: 'DCTDecode', decode, data: createReadStream(path, { highWaterMark: JPEG_COPY_CHUNK_BYTES }), length: bytes };
 }
 
 /** Converts a page to JPEG (grey when asked or when the page is grey already) and embeds that. */
