@@ -3,9 +3,10 @@ import { benchDocuments } from './documents.js';
 import { benchEscl } from './escl.js';
 import { benchHomeAssistant } from './homeassistant.js';
 import { benchSane } from './sane.js';
+import { benchStartup } from './startup.js';
 import { benchWsd } from './wsd.js';
 
-const benches: [string, () => Promise<void>][] = [['eSCL', benchEscl], ['WSD', benchWsd], ['SANE', benchSane], ['homeassistant', benchHomeAssistant], ['documents', benchDocuments]];
+const benches: [string, () => Promise<void>][] = [['eSCL', benchEscl], ['WSD', benchWsd], ['SANE', benchSane], ['homeassistant', benchHomeAssistant], ['documents', benchDocuments], ['startup', benchStartup]];
 const only = process.argv[2];
 
 console.log(`scan2mqtt benchmarks — node ${process.version}, ${new Date().toISOString()}`);

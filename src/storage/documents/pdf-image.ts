@@ -3,7 +3,7 @@ import { createReadStream } from 'node:fs';
 import { pipeline, Readable } from 'node:stream';
 import { createDeflate } from 'node:zlib';
 import { join } from 'node:path';
-import sharp from 'sharp';
+import { loadSharp } from '../../imaging/sharp-loader.js';
 import type { ColorMode } from '../../core/capabilities.js';
 import { ScanError } from '../../core/errors.js';
 import type { SpooledPage } from '../spooled-page.js';
@@ -40,6 +40,7 @@ function jpegImage(path: string, bytes: number, width: number, height: number, c
 
 /** Converts a page to JPEG (grey when asked or when the page is grey already) and embeds that. */
 async function reencodedJpegImage(input: string, colorMode: ColorMode, target: string): Promise<PdfImage> {
+  const sharp = await loadSharp();
   const meta = await sharp(input).metadata();
   let image = sharp(input).flatten({ background: '#ffffff' });
   if (colorMode === 'gray' || meta.channels === 1 || meta.space === 'b-w') image = image.toColourspace('b-w');
@@ -50,6 +51,7 @@ async function reencodedJpegImage(input: string, colorMode: ColorMode, target: s
 
 /** A 1-bit Flate-compressed image: sharp thresholds to grey 0/255, rows are packed here (1 = white in DeviceGray). */
 async function bitonalImage(input: string): Promise<PdfImage> {
+  const sharp = await loadSharp();
   const meta = await sharp(input).metadata();
   const { width, height } = meta;
   if (width === undefined || height === undefined) throw new ScanError('ProtocolError', 'page has no readable size');
