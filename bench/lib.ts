@@ -72,7 +72,7 @@ export function startBenchGateway(options: { brokerUrl: string; dataFolder: stri
       SCAN2MQTT_LOG_PRETTY: 'false',
       SCAN2MQTT_DEVICES: JSON.stringify(options.devices),
       // As `npm start` sets it: two malloc arenas instead of one per sharp thread keep freed pixel memory reusable.
-      MALLOC_ARENA_MAX: '2',
+      ...(process.env.BENCH_GATEWAY_ARENAS === 'default' ? {} : { MALLOC_ARENA_MAX: '2' }),
       ...options.env,
     },
     ready: /scan2mqtt started/,
