@@ -1,74 +1,166 @@
 /**
- * eSCL figures (issue #2): a 600 dpi A4 colour ADF batch through the gateway (MQTT
- * command to stored files) versus a plain undici loop fetching the same pages, with
- * pages/second and peak RSS of each; and the latency from an MQTT scan command to the
- * simulator receiving POST ScanJobs.
+ * eSCL figures (issues #2, #13) against a wire-speed device (wire-escl-source.ts serves
+ * pre-made pages, so what is measured is the gateway's own cost): the gateway (MQTT command
+ * to stored, fsync'd files) beside a plain undici loop and `curl` fetching the same pages,
+ * in one run, as ratios; bodies in 64 KiB chunks, in AirSane's one-chunk-per-line and in one
+ * write; memory growth for 600 dpi A4 colour pages per format; a 100-page ADF batch into one
+ * PDF; and the latency from an MQTT scan command to POST ScanJobs.
  */
 import { join, resolve } from 'node:path';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { startMosquitto } from '../test/helpers/mosquitto.js';
-import { connectProbe } from '../test/helpers/mqtt-probe.js';
-import { EsclSimulator } from '../test/sim/escl/index.js';
-import { median, peakRssMiB, report, spawnUntil, startBenchGateway, stopChild } from './lib.js';
+import { connectProbe, type MqttProbe } from '../test/helpers/mqtt-probe.js';
+import { curlEsclBatch } from './curl-escl.js';
 import { adfSettingsXml } from './escl-pull.js';
+import { median, peakRssMiB, report, resetPeakRss, rssMiB, spawnUntil, startBenchGateway, stopChild } from './lib.js';
+import { AIRSANE_CHUNK_BYTES, DEFAULT_CHUNK_BYTES, WireEsclSource, type Chunking } from './wire-escl-source.js';
+import { loadWirePages, type WirePage, type WirePageKind } from './wire-pages.js';
 
 const REPO = resolve(import.meta.dirname, '..');
 const ADF_PAGES = Number(process.env.BENCH_ADF_PAGES ?? 10);
-const LATENCY_RUNS = Number(process.env.BENCH_LATENCY_RUNS ?? 15);
+const BIG_BATCH_PAGES = Number(process.env.BENCH_BIG_BATCH_PAGES ?? 100);
+const LATENCY_RUNS = Number(process.env.BENCH_LATENCY_RUNS ?? 9);
+const JOB_WAIT_MS = 600_000;
+/** A4 in 1/300 inch, the unit of eSCL ScanRegions. */
+const A4_300THS = { width: 2480, height: 3508 };
 
-const A4_SETTINGS_600 = adfSettingsXml({ width: 2550, height: 3508, dpi: 600, mime: 'image/jpeg' });
+/** One side-by-side comparison: the same pages through the gateway, undici and curl. */
+interface Comparison {
+  label: string;
+  page: WirePage;
+  chunking: Chunking;
+}
 
 /** Runs the eSCL benchmarks and prints their rows. */
 export async function benchEscl(): Promise<void> {
+  const pages = await loadWirePages();
   const broker = await startMosquitto();
-  const sim = new EsclSimulator({ adfPages: ADF_PAGES });
-  await sim.start();
+  const source = new WireEsclSource();
+  await source.start();
   const data = await mkdtemp(join(tmpdir(), 'bench-escl-'));
-  const gateway = await startBenchGateway({ brokerUrl: broker.url, dataFolder: data, devices: [{ name: 'Bench', protocol: 'escl', url: sim.baseUrl, friendly_name: 'bench' }] })
+  const gateway = await startBenchGateway({ brokerUrl: broker.url, dataFolder: data, devices: [{ name: 'Bench', protocol: 'escl', url: source.baseUrl, friendly_name: 'bench' }] });
   const probe = await connectProbe(broker.url);
+  const pid = gateway.child.pid;
   try {
     await probe.waitFor('scan2mqtt/bench/availability', (m) => m.text() === 'online', 30_000);
-    const scan = async (command: object) => {
-      const jobs = await probe.collect('scan2mqtt/bench/job');
-      const t0 = performance.now();
-      await probe.publish('scan2mqtt/bench/scan', JSON.stringify(command));
-      const done = await jobs.next((m) => ['done', 'failed'].includes(JSON.parse(m.text()).state), 600_000);
-      await jobs.stop();
-      const event = JSON.parse(done.text());
-      if (event.state !== 'done') throw new Error(`bench scan failed: ${JSON.stringify(event.error)}`);
-      return { seconds: (performance.now() - t0) / 1000, t0, event };
-    };
-
+    const scan = (command: object) => gatewayScan(probe, command);
     // Warm-up: the first job pays for lazy module loading in the gateway.
-    await scan({ source: 'platen', resolution: 75, format: 'jpeg' });
+    source.pages = { 'image/jpeg': pages.jpeg300 };
+    await scan({ source: 'platen', resolution: 300, format: 'jpeg' });
+    const jpegMiB = (pages.jpeg600.bytes.length / 2 ** 20).toFixed(1);
+    console.log(`wire-speed source: pre-made pages (600 dpi A4 colour JPEG ${jpegMiB} MiB), ${ADF_PAGES}-page ADF jobs; gateway = MQTT command to stored fsync'd files`);
+    const comparisons: Comparison[] = [
+      { label: `${DEFAULT_CHUNK_BYTES / 1024} KiB chunks`, page: pages.jpeg600, chunking: DEFAULT_CHUNK_BYTES },
+      { label: `${AIRSANE_CHUNK_BYTES} B chunks (AirSane)`, page: pages.jpeg600, chunking: AIRSANE_CHUNK_BYTES },
+      { label: 'one write', page: pages.jpeg600, chunking: 'whole' },
+    ];
+    for (const c of comparisons) await compare(c, source, scan, pid);
 
-    sim.loadAdf(ADF_PAGES);
-    const batch = await scan({ source: 'adf', resolution: 600, color_mode: 'color', format: 'jpeg' });
-    const gatewayRss = peakRssMiB(gateway.child.pid);
-    sim.loadAdf(ADF_PAGES);
-    const plain = await spawnUntil('node', ['--import', 'tsx', join(REPO, 'bench/plain-undici-escl.ts'), sim.baseUrl, A4_SETTINGS_600], { ready: /^\d+ / , timeoutMs: 600_000 });
-    const [plainPages, plainSeconds, plainRss] = plain.line.trim().split(' ').map(Number) as [number, number, number];
-
-    report(`eSCL ADF ${ADF_PAGES} p, 600 dpi A4 colour JPEG: gateway`, batch.event.pages / batch.seconds, 'pages/s', `${batch.seconds.toFixed(2)} s MQTT command to done`);
-    report(`eSCL ADF ${ADF_PAGES} p, 600 dpi A4 colour JPEG: plain undici loop`, plainPages / plainSeconds, 'pages/s', `${plainSeconds.toFixed(2)} s`);
-    report('  gateway / plain undici throughput', batch.event.pages / batch.seconds / (plainPages / plainSeconds), 'ratio');
-    report('  gateway peak RSS (whole daemon)', gatewayRss, 'MiB');
-    report('  plain undici loop peak RSS', plainRss, 'MiB');
-
+    source.pages = { 'image/jpeg': pages.jpeg300 };
+    source.chunking = DEFAULT_CHUNK_BYTES;
     const latencies: number[] = [];
     for (let i = 0; i < LATENCY_RUNS; i++) {
-      const before = sim.requests.length;
-      const { t0 } = await scan({ source: 'platen', resolution: 75, format: 'jpeg' });
-      const post = sim.requests.slice(before).find((r) => r.method === 'POST' && r.path.endsWith('/ScanJobs'));
-      if (post) latencies.push(post.time - (performance.timeOrigin + t0));
+      const posts = source.requests.get('POST /eSCL/ScanJobs') ?? 0;
+      const job = await scan({ source: 'platen', resolution: 300, format: 'jpeg' });
+      if ((source.requests.get('POST /eSCL/ScanJobs') ?? 0) > posts) latencies.push(job.seconds * 1000);
     }
-    report(`MQTT scan command -> first POST ScanJobs (median of ${latencies.length})`, median(latencies), 'ms');
+    report(`eSCL 300 dpi platen page, MQTT command to done (median of ${latencies.length})`, median(latencies), 'ms');
+    console.log(`requests the device saw: ${[...source.requests].map(([k, n]) => `${k} ×${n}`).join(', ')}`);
   } finally {
     await probe.close();
     await stopChild(gateway.child);
-    await sim.stop();
-    await broker.stop();
     await rm(data, { recursive: true, force: true });
   }
+  try {
+    await memoryRows(broker.url, source, pages);
+  } finally {
+    await source.stop();
+    await broker.stop();
+  }
+}
+
+/** Memory per job, each on a fresh gateway (after one 300 dpi warm-up page), so earlier jobs' heap does not hide or inflate it. */
+async function memoryRows(brokerUrl: string, source: WireEsclSource, pages: Record<WirePageKind, WirePage>): Promise<void> {
+  console.log('memory growth of a fresh gateway per job (peak RSS during the job - RSS before it):');
+  const rows: { label: string; pages: Partial<Record<string, WirePage>>; chunking: Chunking; perJob: number; command: object }[] = [
+    ...(['jpeg', 'png', 'pdf'] as const).map((format) => {
+      const page = format === 'jpeg' ? pages.jpeg600 : format === 'png' ? pages.png600 : pages.pdf600;
+      const chunking = format === 'pdf' ? AIRSANE_CHUNK_BYTES : DEFAULT_CHUNK_BYTES;
+      const label = `  eSCL 600 dpi A4 colour ${format.toUpperCase()} page (${(page.bytes.length / 2 ** 20).toFixed(1)} MiB${format === 'pdf' ? ', 7.6 KB chunks' : ''})`;
+      return { label, pages: { [page.mime]: page }, chunking, perJob: 1, command: { source: 'platen', resolution: 600, color_mode: 'color', format } };
+    }),
+    { label: `eSCL ADF ${BIG_BATCH_PAGES} p, 300 dpi A4 colour JPEG pages into one PDF`, pages: { 'image/jpeg': pages.jpeg300, 'application/pdf': pages.pdf300 }, chunking: DEFAULT_CHUNK_BYTES, perJob: BIG_BATCH_PAGES, command: { source: 'adf', resolution: 300, color_mode: 'color', format: 'pdf' } },
+  ];
+  for (const row of rows) {
+    const data = await mkdtemp(join(tmpdir(), 'bench-escl-mem-'));
+    const gateway = await startBenchGateway({ brokerUrl, dataFolder: data, devices: [{ name: 'Bench', protocol: 'escl', url: source.baseUrl, friendly_name: 'bench' }] });
+    const probe = await connectProbe(brokerUrl);
+    const pid = gateway.child.pid;
+    try {
+      await probe.waitFor('scan2mqtt/bench/availability', (m) => m.text() === 'online', 30_000);
+      source.pages = { 'image/jpeg': pages.jpeg300 };
+      source.chunking = DEFAULT_CHUNK_BYTES;
+      await gatewayScan(probe, { source: 'platen', resolution: 300, format: 'jpeg' });
+      source.pages = row.pages;
+      source.chunking = row.chunking;
+      source.pagesPerJob = row.perJob;
+      const before = rssMiB(pid);
+      resetPeakRss(pid);
+      const job = await gatewayScan(probe, row.command);
+      const peak = peakRssMiB(pid);
+      report(`${row.label}: RSS growth`, peak - before, 'MiB', `peak ${peak.toFixed(0)} MiB, before ${before.toFixed(0)} MiB; ${job.seconds.toFixed(2)} s, ${job.event.pages} p`);
+    } finally {
+      await probe.close();
+      await stopChild(gateway.child);
+      await rm(data, { recursive: true, force: true });
+    }
+  }
+}
+
+type Scan = (command: object) => Promise<{ seconds: number; event: { pages: number } }>;
+
+/** The same ADF batch through the gateway, a plain undici loop (with and without fsync) and curl; ratios of times. */
+async function compare(c: Comparison, source: WireEsclSource, scan: Scan, pid: number | undefined): Promise<void> {
+  source.pages = { [c.page.mime]: c.page };
+  source.chunking = c.chunking;
+  source.pagesPerJob = ADF_PAGES;
+  const settings = adfSettingsXml({ ...A4_300THS, dpi: 600, mime: c.page.mime });
+  const before = rssMiB(pid);
+  resetPeakRss(pid);
+  const mine = await scan({ source: 'adf', resolution: 600, color_mode: 'color', format: 'jpeg' });
+  const growth = peakRssMiB(pid) - before;
+  const plain = await plainUndici(source.baseUrl, settings, false);
+  const durable = await plainUndici(source.baseUrl, settings, true);
+  const dir = await mkdtemp(join(tmpdir(), 'bench-curl-'));
+  const curl = await curlEsclBatch(source.baseUrl, settings, ADF_PAGES, dir).finally(() => rm(dir, { recursive: true, force: true }));
+  const name = `eSCL ${ADF_PAGES} p 600 dpi JPEG, ${c.label}`;
+  report(`${name}: gateway`, mine.seconds, 's', `${(mine.event.pages / mine.seconds).toFixed(1)} pages/s, RSS growth ${growth.toFixed(0)} MiB`);
+  report(`${name}: undici loop`, plain.seconds, 's', `peak RSS ${plain.rss.toFixed(0)} MiB`);
+  report(`${name}: undici loop + fsync`, durable.seconds, 's');
+  report(`${name}: curl`, curl, 's');
+  report('  gateway / undici loop', mine.seconds / plain.seconds, 'ratio');
+  report('  gateway / undici loop + fsync', mine.seconds / durable.seconds, 'ratio');
+  report('  gateway / curl', mine.seconds / curl, 'ratio');
+}
+
+async function plainUndici(baseUrl: string, settings: string, fsync: boolean): Promise<{ seconds: number; rss: number }> {
+  const args = ['--import', 'tsx', join(REPO, 'bench/plain-undici-escl.ts'), baseUrl, settings, fsync ? 'fsync' : 'nosync'];
+  const child = await spawnUntil('node', args, { ready: /^\d+ /, timeoutMs: JOB_WAIT_MS });
+  const [, seconds, rss] = child.line.trim().split(' ').map(Number) as [number, number, number];
+  return { seconds, rss };
+}
+
+/** Sends a scan command and waits for the job's end; seconds from command to `done`. */
+async function gatewayScan(probe: MqttProbe, command: object): Promise<{ seconds: number; event: { pages: number } }> {
+  const jobs = await probe.collect('scan2mqtt/bench/job');
+  const t0 = performance.now();
+  await probe.publish('scan2mqtt/bench/scan', JSON.stringify(command));
+  const done = await jobs.next((m) => ['done', 'failed'].includes(JSON.parse(m.text()).state), JOB_WAIT_MS);
+  const seconds = (performance.now() - t0) / 1000;
+  await jobs.stop();
+  const event = JSON.parse(done.text());
+  if (event.state !== 'done') throw new Error(`bench scan failed: ${JSON.stringify(event.error)}`);
+  await Promise.all((event.files as string[]).map((f) => rm(f, { force: true })));
+  return { seconds, event };
 }

@@ -1,6 +1,6 @@
 /** Shared benchmark plumbing: child processes, peak RSS, medians, printing. */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 
 /** Peak resident set size of a live process in MiB (Linux VmHWM), or NaN when unreadable. */
 export function peakRssMiB(pid: number | undefined): number {
@@ -57,9 +57,9 @@ export function stopChild(child: ChildProcess): Promise<void> {
 }
 
 /** Starts the built gateway (`node dist/main.js`) against `brokerUrl` with hand-listed devices; resolves once it has started. */
-export function startBenchGateway(options: { brokerUrl: string; dataFolder: string; devices: object[]; env?: Record<string, string>; timeoutMs?: number }) {
+export function startBenchGateway(options: { brokerUrl: string; dataFolder: string; devices: object[]; env?: Record<string, string>; timeoutMs?: number; nodeArgs?: string[] }) {
   const repo = new URL('..', import.meta.url).pathname;
-  return spawnUntil('node', [`${repo}dist/main.js`], {
+  return spawnUntil('node', [...(options.nodeArgs ?? []), `${repo}dist/main.js`], {
     env: {
       ...process.env,
       SCAN2MQTT_MQTT_URL: options.brokerUrl,
@@ -71,9 +71,44 @@ export function startBenchGateway(options: { brokerUrl: string; dataFolder: stri
       SCAN2MQTT_LOG_LEVEL: 'info',
       SCAN2MQTT_LOG_PRETTY: 'false',
       SCAN2MQTT_DEVICES: JSON.stringify(options.devices),
+      // As `npm start` sets it: two malloc arenas instead of one per sharp thread keep freed pixel memory reusable.
+      ...(process.env.BENCH_GATEWAY_ARENAS === 'default' ? {} : { MALLOC_ARENA_MAX: '2' }),
       ...options.env,
     },
     ready: /scan2mqtt started/,
     ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
+  });
+}
+
+/** Current resident set size of a live process in MiB (Linux VmRSS), or NaN when unreadable. */
+export function rssMiB(pid: number | undefined): number {
+  if (pid === undefined) return NaN;
+  try {
+    const kb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]);
+    return kb / 1024;
+  } catch {
+    return NaN;
+  }
+}
+
+/** Resets a process's peak RSS to its current RSS (writing 5 to clear_refs, Linux 4.0+), so a later peakRssMiB covers one job only. */
+export function resetPeakRss(pid: number | undefined): void {
+  if (pid === undefined) return;
+  try {
+    writeFileSync(`/proc/${pid}/clear_refs`, '5');
+  } catch {
+    // Not allowed here: the peak then covers the process's whole life, which the row notes say.
+  }
+}
+
+/** Runs a program to its end; rejects on a non-zero exit. */
+export function run(cmd: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { cwd: options.cwd, env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    child.on('error', reject);
+    child.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`${cmd} exited ${code}: ${out.slice(-2000)}`))));
   });
 }

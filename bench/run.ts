@@ -4,9 +4,10 @@ import { benchEscl } from './escl.js';
 import { benchFrontend } from './frontend.js';
 import { benchHomeAssistant } from './homeassistant.js';
 import { benchSane } from './sane.js';
+import { benchStartup } from './startup.js';
 import { benchWsd } from './wsd.js';
 
-const benches: [string, () => Promise<void>][] = [['eSCL', benchEscl], ['WSD', benchWsd], ['SANE', benchSane], ['homeassistant', benchHomeAssistant], ['documents', benchDocuments], ['frontend', benchFrontend]];
+const benches: [string, () => Promise<void>][] = [['eSCL', benchEscl], ['WSD', benchWsd], ['SANE', benchSane], ['homeassistant', benchHomeAssistant], ['documents', benchDocuments], ['startup', benchStartup], ['frontend', benchFrontend]];
 const only = process.argv[2];
 
 console.log(`scan2mqtt benchmarks — node ${process.version}, ${new Date().toISOString()}`);

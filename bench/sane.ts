@@ -1,9 +1,10 @@
 /**
- * SANE figures (issue #3): an A4 colour scan at 300 and 600 dpi to PNG and JPEG through
+ * SANE figures (issues #3, #13): an A4 colour scan at 300 and 600 dpi to PNG, JPEG and PDF through
  * a real saned (test backend), by the gateway (MQTT command to stored file) and by
- * Debian `scanimage --format=png|jpeg -o FILE` over SANE's net backend on the same saned
+ * Debian `scanimage --format=png|jpeg|pdf -o FILE` over SANE's net backend on the same saned
  * in the same run. Medians of several runs each, with peak RSS, and the ratio
- * gateway time / scanimage time (below 1 = the gateway is faster).
+ * gateway time / scanimage time (below 1 = the gateway is faster), and the gateway's memory
+ * growth (peak RSS during the case's runs - RSS before them).
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -13,10 +14,10 @@ import { tmpdir } from 'node:os';
 import { startMosquitto } from '../test/helpers/mosquitto.js';
 import { connectProbe, type MqttProbe } from '../test/helpers/mqtt-probe.js';
 import { scanimageNet, startSaned, type SanedHarness } from '../test/sim/saned/saned.js';
-import { median, peakRssMiB, report, startBenchGateway, stopChild } from './lib.js';
+import { median, peakRssMiB, report, resetPeakRss, rssMiB, startBenchGateway, stopChild } from './lib.js';
 
 /** Runs per figure (each side), after one warm-up run. */
-const RUNS = Number(process.env.BENCH_SANE_RUNS ?? 7);
+const RUNS = Number(process.env.BENCH_SANE_RUNS ?? 5);
 /** Test backend picture; "Color pattern" gives the encoders real work (stripes, not one flat colour). */
 const PICTURE = process.env.BENCH_SANE_PICTURE ?? 'Color pattern';
 const A4_MM = { width: 210, height: 297 };
@@ -33,14 +34,9 @@ const TIME = ['/usr/bin/time', '-f', '%M'];
 
 interface Case {
   resolution: 300 | 600;
-  format: 'png' | 'jpeg';
+  format: 'png' | 'jpeg' | 'pdf';
 }
-const CASES: Case[] = [
-  { resolution: 300, format: 'png' },
-  { resolution: 300, format: 'jpeg' },
-  { resolution: 600, format: 'png' },
-  { resolution: 600, format: 'jpeg' },
-];
+const CASES: Case[] = ([300, 600] as const).flatMap((resolution) => (['png', 'jpeg', 'pdf'] as const).map((format) => ({ resolution, format })));
 
 /** Runs the SANE benchmarks and prints their rows. */
 export async function benchSane(): Promise<void> {
@@ -62,6 +58,8 @@ export async function benchSane(): Promise<void> {
       // Alternating runs, so both sides see the same background load on a shared machine.
       const mine: number[] = [];
       const theirs: { ms: number; rssMiB: number }[] = [];
+      const rssBefore = rssMiB(pid);
+      resetPeakRss(pid);
       for (let i = 0; i < RUNS; i++) {
         mine.push(await scanQuietly());
         theirs.push(await scanimageScan(saned, c, data));
@@ -70,7 +68,7 @@ export async function benchSane(): Promise<void> {
       const mineMs = median(mine);
       const theirsMs = median(theirs.map((t) => t.ms)) - overheadMs;
       const name = `SANE A4 ${c.resolution} dpi colour ${c.format.toUpperCase()}`;
-      report(`${name}: gateway (MQTT command to stored file)`, mineMs, 'ms', `peak RSS ${gatewayRss.toFixed(0)} MiB (whole daemon so far)`);
+      report(`${name}: gateway (MQTT command to stored file)`, mineMs, 'ms', `peak RSS ${gatewayRss.toFixed(0)} MiB, growth ${(gatewayRss - rssBefore).toFixed(0)} MiB over ${rssBefore.toFixed(0)}`);
       report(`${name}: scanimage -o file`, theirsMs, 'ms', `peak RSS ${median(theirs.map((t) => t.rssMiB)).toFixed(1)} MiB`);
       report('  gateway / scanimage time', mineMs / theirsMs, 'ratio', mineMs < theirsMs ? `gateway ${((1 - mineMs / theirsMs) * 100).toFixed(0)} % faster` : 'gateway slower');
     }

@@ -8,7 +8,6 @@
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { mkdir } from 'node:fs/promises';
-import sharp from 'sharp';
 import type { AppConfig } from '../config/load.js';
 import { redactedConfig } from '../config/load.js';
 import type { Component } from '../core/component.js';
@@ -187,8 +186,6 @@ export function createGatewayApp({ config, logger, version, logs }: GatewayAppDe
     {
       name: 'folders',
       async start() {
-        // libvips keeps recent results in a cache; a daemon that sees each page once gains nothing from it.
-        sharp.cache(false);
         await mkdir(dataFolder, { recursive: true });
         await mkdir(storageFolder, { recursive: true });
       },

@@ -3,7 +3,7 @@
  * scaled with sharp; PDFs are rendered with poppler's pdftoppm when it is installed.
  */
 import { execFile } from 'node:child_process';
-import sharp from 'sharp';
+import { loadSharp } from '../imaging/sharp-loader.js';
 import type { StoredFile } from '../core/job.js';
 
 /** Preview width in pixels: enough for a dashboard card, small enough for a retained message. */
@@ -19,6 +19,7 @@ export async function makePreview(stored: readonly StoredFile[]): Promise<Buffer
   if (!last) return undefined;
   const input = last.format === 'pdf' ? await renderPdfPage(last.path, last.pages, PREVIEW_WIDTH_PX * 2) : last.path;
   if (!input) return undefined;
+  const sharp = await loadSharp();
   return sharp(input).resize({ width: PREVIEW_WIDTH_PX, withoutEnlargement: true }).flatten({ background: '#ffffff' }).jpeg({ quality: 70 }).toBuffer();
 }
 

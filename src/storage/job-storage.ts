@@ -10,7 +10,7 @@ import type { DeliveryQueue } from './delivery/delivery-queue.js';
 import { buildJobDocuments } from './documents/build-documents.js';
 import type { DocumentOptions } from './document-options.js';
 import { checkFreeSpace, DEFAULT_MIN_FREE_MB } from './free-space.js';
-import { spoolPage } from './spool-page.js';
+import { spoolPage, syncSpoolFile } from './spool-page.js';
 import type { SpooledPage } from './spooled-page.js';
 import { storageFailure } from './storage-errors.js';
 import { publishedDelivery, summarizeTarget, type FinishResult } from './storage-result.js';
@@ -85,6 +85,8 @@ const spoolSafe = (id: string) => id.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 64
 
 class JobStorageSession implements StorageSession {
   private readonly pages: SpooledPage[] = [];
+  /** fsyncs of spooled pages under way: page N is made durable while page N+1 arrives. */
+  private readonly syncs: Promise<void>[] = [];
   private dir: Promise<string> | undefined;
   private closed = false;
   private readonly logger: Logger;
@@ -117,6 +119,12 @@ class JobStorageSession implements StorageSession {
     this.ensureOpen();
     const spooled = await spoolPage(page, await this.workDir(), this.options.maxPageBytes ?? DEFAULT_MAX_PAGE_BYTES, onProgress);
     this.pages.push(spooled);
+    // Only a page stored as it is gets linked into place; one that becomes part of a new file needs no flush.
+    if (spooled.type === this.job.settings.format) {
+      const sync = syncSpoolFile(spooled.path);
+      sync.catch(() => undefined); // awaited in finishJob; this only silences an early rejection
+      this.syncs.push(sync);
+    }
     this.logger.debug({ page: spooled.index, type: spooled.type, bytes: spooled.bytes }, 'page spooled');
     return spooled;
   }
@@ -130,6 +138,7 @@ class JobStorageSession implements StorageSession {
     this.closed = true;
     try {
       const workDir = await this.workDir();
+      await this.pagesDurable();
       const built = await buildJobDocuments(this.pages, {
         settings: this.job.settings,
         createdAt: this.job.createdAt,
@@ -155,6 +164,15 @@ class JobStorageSession implements StorageSession {
       return result;
     } finally {
       await this.removeSpool();
+    }
+  }
+
+  /** Waits for every page's fsync; a failing one is the disk's fault. */
+  private async pagesDurable(): Promise<void> {
+    try {
+      await Promise.all(this.syncs);
+    } catch (error) {
+      throw storageFailure(error, `spool folder of job ${this.job.jobId}`);
     }
   }
 
@@ -205,6 +223,7 @@ class JobStorageSession implements StorageSession {
 
   async abort(): Promise<void> {
     this.closed = true;
+    await Promise.allSettled(this.syncs);
     await this.removeSpool();
   }
 

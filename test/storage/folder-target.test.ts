@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { chmod, mkdir, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readdir, readFile, stat, symlink, writeFile } from 'node:fs/promises';
 import { join, sep } from 'node:path';
 import { Readable } from 'node:stream';
 import { ScanError } from '../../src/core/errors.js';
@@ -201,6 +201,32 @@ describe('job storage atomicity', () => {
     expect(await readdir(join(spoolFolder, jobDir ?? ''))).toEqual([]);
     await session.abort();
     expect(await readdir(spoolFolder)).toEqual([]);
+  });
+
+  it('writes each byte once: the file is hard-linked into the folder; a second target gets its own copy, mode and all', async () => {
+    const path = join(root, 'linked-source.pdf');
+    await writeFile(path, '%PDF-1.4 linked document');
+    const doc = { ...sourceDoc, path, bytes: 24 };
+    const [first] = await createFolderTarget({ folder: join(root, 'linked-a'), logger: silentLogger, fileMode: 0o640 }).deliver(doc, ctx);
+    const [second] = await createFolderTarget({ folder: join(root, 'linked-b'), logger: silentLogger, fileMode: 0o600 }).deliver(doc, ctx);
+    const [source, a, b] = await Promise.all([path, first?.path ?? '', second?.path ?? ''].map((p) => stat(p)));
+    expect(a?.ino).toBe(source?.ino);
+    expect(b?.ino).not.toBe(source?.ino);
+    expect([(a?.mode ?? 0) & 0o777, (b?.mode ?? 0) & 0o777]).toEqual([0o640, 0o600]);
+    expect(await readFile(second?.path ?? '', 'utf8')).toBe('%PDF-1.4 linked document');
+  });
+
+  it('stores a page that arrives in thousands of small chunks (AirSane: one per scan line) byte for byte', async () => {
+    const jpeg = await makeImage(1200, 1600, 'jpeg');
+    const chunks: Buffer[] = [];
+    for (let at = 0; at < jpeg.length; at += 760) chunks.push(jpeg.subarray(at, at + 760));
+    const session = createJobStorage({ spoolFolder: join(root, 'spool-chunks'), logger: silentLogger }).begin({ ...ctx, settings: settingsFor('jpeg') });
+    const progress: number[] = [];
+    await session.addPage({ index: 1, data: Readable.from(chunks) }, (bytes) => progress.push(bytes));
+    const [stored] = await session.finish([createFolderTarget({ folder: join(root, 'out-chunks'), logger: silentLogger })]);
+    expect(chunks.length).toBeGreaterThan(100);
+    expect(progress.at(-1)).toBe(jpeg.length);
+    expect((await readFile(stored?.path ?? '')).equals(jpeg)).toBe(true);
   });
 
   it('a failing target still lets the others store, then reports the failure', async () => {

@@ -8,6 +8,7 @@ import { SaneStatus } from './constants.js';
 import { connectSocket, type SaneTimeouts } from './control-connection.js';
 import { DataRecordDecoder } from './records.js';
 import { errorForStatus } from './sane-status.js';
+import { socketChunks } from './socket-chunks.js';
 import { toOffline } from './socket-source.js';
 
 /** What a data connection needs. */
@@ -57,7 +58,7 @@ async function* readImageData(socket: Socket, options: DataConnectionOptions, de
 
 async function* decodeSocket(socket: Socket, decoder: DataRecordDecoder, describe: string): AsyncGenerator<Buffer, void, undefined> {
   try {
-    for await (const chunk of socket as AsyncIterable<Buffer>) {
+    for await (const chunk of socketChunks(socket)) {
       for (const data of decoder.push(chunk)) yield data;
       // Bytes after the status byte are ignored: real saned sends a few more.
       if (decoder.finished) return;

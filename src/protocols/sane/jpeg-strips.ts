@@ -8,11 +8,11 @@
  * Pure functions here; the streaming driver is at the end.
  */
 import type { Readable } from 'node:stream';
-import sharp from 'sharp';
+import { loadSharp } from '../../imaging/sharp-loader.js';
 import { ScanError } from '../../core/errors.js';
 
-/** Lines per strip: a multiple of every MCU height (8 or 16); each sharp call costs ~1.5 ms of setup, so not too few. */
-export const JPEG_STRIP_LINES = 512;
+/** Lines per strip: a multiple of every MCU height (8 or 16). Each sharp call costs ~1.5 ms of main-thread setup, so not too few; each strip buffer and its encoder memory scale with it (a 600 dpi colour strip is 3.8 MB), so not too many. */
+export const JPEG_STRIP_LINES = 256;
 /** Strips being encoded at once (sharp runs each on libuv's thread pool). */
 export const JPEG_STRIPS_IN_FLIGHT = 2;
 /** The largest restart interval a DRI segment can hold (16 bits). */
@@ -123,6 +123,7 @@ export async function* encodeJpegInStrips(raw: Readable, shape: StripShape, qual
   const free: Buffer[] = [];
   let first: JpegStrip | undefined;
   let index = 0;
+  const sharp = await loadSharp();
   const assemble = async (strip: { pixels: Buffer; job: Promise<Buffer> }): Promise<Buffer[]> => {
     const parts = parseJpegStrip(await strip.job);
     free.push(strip.pixels);

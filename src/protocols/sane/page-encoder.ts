@@ -5,7 +5,8 @@
  * Uint16Array because sharp only takes 16-bit raw input from typed arrays.
  */
 import { Readable } from 'node:stream';
-import sharp from 'sharp';
+import type { Sharp } from 'sharp';
+import { loadSharp } from '../../imaging/sharp-loader.js';
 import type { ColorMode, DocumentFormat } from '../../core/capabilities.js';
 import { encodeJpegInStrips } from './jpeg-strips.js';
 import { encodePngRows } from './png-rows.js';
@@ -36,7 +37,7 @@ export function mimeTypeOf(encoding: PageEncoding): string {
   return `image/${encoding}`;
 }
 
-function applyEncoding(img: sharp.Sharp, shape: RawPageShape, encoding: PageEncoding): sharp.Sharp {
+function applyEncoding(img: Sharp, shape: RawPageShape, encoding: PageEncoding): Sharp {
   // sharp converts to sRGB unless told otherwise, which would triple grey pages.
   if (shape.sampleBytes === 2 && encoding !== 'jpeg') img = img.toColourspace(shape.channels === 3 ? 'rgb16' : 'grey16');
   else if (shape.channels === 1) img = img.toColourspace('b-w');
@@ -50,9 +51,15 @@ export function encodeRawPage(raw: Readable, shape: RawPageShape, encoding: Page
   if (shape.sampleBytes === 2) return Readable.from(encodeSixteenBit(raw, shape, encoding));
   if (encoding === 'jpeg') return Readable.from(encodeJpegInStrips(raw, shape, JPEG_QUALITY), { objectMode: false });
   if (encoding === 'png') return Readable.from(encodePngRows(raw, shape), { objectMode: false });
+  return Readable.from(encodeWithSharp(raw, shape, encoding), { objectMode: false });
+}
+
+/** TIFF: the raw lines are piped into sharp, which buffers them and encodes at the end. */
+async function* encodeWithSharp(raw: Readable, shape: RawPageShape, encoding: PageEncoding): AsyncGenerator<Buffer> {
+  const sharp = await loadSharp();
   const encoder = applyEncoding(sharp({ raw: { width: shape.width, height: shape.height, channels: shape.channels } }), shape, encoding);
   raw.once('error', (err) => encoder.destroy(err));
-  return raw.pipe(encoder);
+  for await (const chunk of raw.pipe(encoder)) yield chunk as Buffer;
 }
 
 async function* encodeSixteenBit(raw: Readable, shape: RawPageShape, encoding: PageEncoding): AsyncGenerator<Buffer> {
@@ -60,6 +67,7 @@ async function* encodeSixteenBit(raw: Readable, shape: RawPageShape, encoding: P
   for await (const chunk of raw) chunks.push(chunk as Buffer);
   const bytes = Buffer.concat(chunks);
   const samples = new Uint16Array(bytes.buffer, bytes.byteOffset, Math.floor(bytes.length / 2));
+  const sharp = await loadSharp();
   const img = sharp(samples, { raw: { width: shape.width, height: shape.height, channels: shape.channels } });
   yield await applyEncoding(img, shape, encoding).toBuffer();
 }

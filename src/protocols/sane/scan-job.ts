@@ -132,7 +132,11 @@ class SaneScanJob {
     // The encoder may hold bytes back (and compresses them): the page deadline counts what the device sent.
     const received = { bytes: 0 };
     const chunks = countBytes(source.chunks(), received);
-    const done = this.pump(chunks, normaliser, raw, params.lines, outputLineBytes(layout), isNormalisedAlready(layout)).catch((err: unknown) => {
+    const started = Date.now();
+    const pumped = this.pump(chunks, normaliser, raw, params.lines, outputLineBytes(layout), isNormalisedAlready(layout));
+    // A stage timestamp for profiles: the device's part of the page ends here, the encoder's goes on.
+    pumped.then(() => this.options.logger.debug({ page: index, bytes: received.bytes, ms: Date.now() - started }, 'SANE page data received'), () => undefined);
+    const done = pumped.catch((err: unknown) => {
       const error = this.signal.aborted ? new ScanError('Cancelled', 'scan cancelled', { cause: err }) : err;
       raw.destroy(error as Error);
       if (!data.destroyed) data.destroy(error as Error);

@@ -3,7 +3,7 @@
  * dust specks), its borders are cut (ADF shadows and edge lines), and the share of pixels
  * clearly darker than paper white decides.
  */
-import sharp from 'sharp';
+import { loadSharp } from '../../imaging/sharp-loader.js';
 import type { SpooledPage } from '../spooled-page.js';
 import { sharpReadablePath } from './sharp-input.js';
 
@@ -19,6 +19,7 @@ const PIXEL_LIMIT = 30_000 * 30_000;
 /** Share (0..1) of ink pixels on a page. */
 export async function inkFraction(page: SpooledPage, workDir: string): Promise<number> {
   const input = await sharpReadablePath(page, workDir);
+  const sharp = await loadSharp();
   const { data, info } = await sharp(input, { limitInputPixels: PIXEL_LIMIT })
     .flatten({ background: '#ffffff' })
     .greyscale()

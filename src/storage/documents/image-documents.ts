@@ -1,7 +1,8 @@
 /** One image file per page in the requested format: passed through when already right, else converted once. */
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import sharp from 'sharp';
+import type { OutputInfo } from 'sharp';
+import { loadSharp } from '../../imaging/sharp-loader.js';
 import type { ColorMode, DocumentFormat } from '../../core/capabilities.js';
 import { extensionFor, mimeTypeFor } from '../../core/page-format.js';
 import type { SpooledPage } from '../spooled-page.js';
@@ -43,7 +44,8 @@ export async function imageDocumentForPage(page: SpooledPage, format: ImageForma
 }
 
 /** One sharp pass file to file; keeps grey pages grey and records the scan resolution. */
-async function convertWithSharp(input: string, target: string, format: ImageFormat, colorMode: ColorMode, resolution: number | undefined): Promise<sharp.OutputInfo> {
+async function convertWithSharp(input: string, target: string, format: ImageFormat, colorMode: ColorMode, resolution: number | undefined): Promise<OutputInfo> {
+  const sharp = await loadSharp();
   const meta = await sharp(input).metadata();
   let image = sharp(input);
   const hasResolution = resolution !== undefined && resolution > 0;

@@ -3,7 +3,7 @@ import { createReadStream } from 'node:fs';
 import { pipeline, Readable } from 'node:stream';
 import { createDeflate } from 'node:zlib';
 import { join } from 'node:path';
-import sharp from 'sharp';
+import { loadSharp } from '../../imaging/sharp-loader.js';
 import type { ColorMode } from '../../core/capabilities.js';
 import { ScanError } from '../../core/errors.js';
 import type { SpooledPage } from '../spooled-page.js';
@@ -16,6 +16,8 @@ import { sharpReadablePath } from './sharp-input.js';
 export const PDF_JPEG_QUALITY = 88;
 /** Grey level (0..255) at and above which a pixel becomes white in black-and-white pages. */
 export const BW_THRESHOLD = 128;
+/** Read size when copying a JPEG into the PDF: one positional write per read, so not 64 KiB ones. */
+const JPEG_COPY_CHUNK_BYTES = 1024 * 1024;
 /** Adobe CMYK JPEGs store inverted ink values (PDF Reference, DCTDecode implementation notes). */
 const INVERTED_CMYK_DECODE = [1, 0, 1, 0, 1, 0, 1, 0] as const;
 
@@ -33,11 +35,12 @@ export async function pdfImageForPage(page: SpooledPage, colorMode: ColorMode, w
 function jpegImage(path: string, bytes: number, width: number, height: number, components: 1 | 3 | 4, adobe: boolean): PdfImage {
   const colorSpace = components === 1 ? 'DeviceGray' : components === 3 ? 'DeviceRGB' : 'DeviceCMYK';
   const decode = components === 4 && adobe ? INVERTED_CMYK_DECODE : undefined;
-  return { width, height, colorSpace, bitsPerComponent: 8, filter: 'DCTDecode', decode, data: createReadStream(path), length: bytes };
+  return { width, height, colorSpace, bitsPerComponent: 8, filter: 'DCTDecode', decode, data: createReadStream(path, { highWaterMark: JPEG_COPY_CHUNK_BYTES }), length: bytes };
 }
 
 /** Converts a page to JPEG (grey when asked or when the page is grey already) and embeds that. */
 async function reencodedJpegImage(input: string, colorMode: ColorMode, target: string): Promise<PdfImage> {
+  const sharp = await loadSharp();
   const meta = await sharp(input).metadata();
   let image = sharp(input).flatten({ background: '#ffffff' });
   if (colorMode === 'gray' || meta.channels === 1 || meta.space === 'b-w') image = image.toColourspace('b-w');
@@ -48,6 +51,7 @@ async function reencodedJpegImage(input: string, colorMode: ColorMode, target: s
 
 /** A 1-bit Flate-compressed image: sharp thresholds to grey 0/255, rows are packed here (1 = white in DeviceGray). */
 async function bitonalImage(input: string): Promise<PdfImage> {
+  const sharp = await loadSharp();
   const meta = await sharp(input).metadata();
   const { width, height } = meta;
   if (width === undefined || height === undefined) throw new ScanError('ProtocolError', 'page has no readable size');

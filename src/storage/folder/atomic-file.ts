@@ -1,9 +1,10 @@
 /**
- * Puts a finished file under its final name atomically and without overwriting: copy to a
- * hidden temp name in the same directory, fsync, hard-link (or rename) into place, fsync the directory.
+ * Puts a finished file under its final name atomically and without overwriting: a hidden temp
+ * name in the same directory (a hard link to the source when both are on one file system, so
+ * each byte is written once; else a copy), fsync, hard-link (or rename) into place, fsync the directory.
  */
 import { constants } from 'node:fs';
-import { copyFile, link, open, rename, rm, stat } from 'node:fs/promises';
+import { copyFile, link, lstat, open, rename, rm, stat } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { basename, dirname, extname, join } from 'node:path';
 import { ScanError } from '../../core/errors.js';
@@ -23,12 +24,12 @@ export function suffixedName(path: string, n: number): string {
   return `${path.slice(0, path.length - ext.length)}-${n}${ext}`;
 }
 
-/** Copies `source` to `finalPath` (or a `-N` variant if taken); returns the path actually used. The directory must exist. */
+/** Puts `source` at `finalPath` (or a `-N` variant if taken); returns the path actually used. The directory must exist. */
 export async function placeFileAtomically(source: string, finalPath: string, fileMode?: number, owner: FileOwner = {}): Promise<string> {
   const dir = dirname(finalPath);
   const temp = join(dir, `.${basename(finalPath)}.tmp-${randomBytes(6).toString('hex')}`);
   try {
-    await copyFile(source, temp, constants.COPYFILE_EXCL);
+    if (!(await linkedPrivately(source, temp))) await copyFile(source, temp, constants.COPYFILE_EXCL);
     await syncFile(temp, fileMode, owner);
     const placed = await claimName(temp, finalPath);
     await syncPath(dir);
@@ -38,6 +39,25 @@ export async function placeFileAtomically(source: string, finalPath: string, fil
   } finally {
     await rm(temp, { force: true });
   }
+}
+
+/**
+ * Hard-links `source` as `temp` when they share a file system and nobody else holds the inode:
+ * true when `temp` is now the source's own inode. A source already linked elsewhere (an
+ * earlier target) is copied instead, so one target's mode and owner never change another's file.
+ */
+async function linkedPrivately(source: string, temp: string): Promise<boolean> {
+  try {
+    await link(source, temp);
+  } catch (error) {
+    const code = errnoCode(error);
+    if (code !== undefined && NO_HARD_LINKS.has(code)) return false;
+    throw error;
+  }
+  // Two names: the source in the spool and the temp name here.
+  if ((await lstat(temp)).nlink === 2) return true;
+  await rm(temp, { force: true });
+  return false;
 }
 
 /** Owner for stored files; -1 (unset) keeps the current one. */

@@ -4,7 +4,7 @@
  * gateway injects `publish`.
  */
 import { readFile } from 'node:fs/promises';
-import sharp from 'sharp';
+import { loadSharp } from '../../imaging/sharp-loader.js';
 import type { StoredFile } from '../../core/job.js';
 import type { Logger } from '../../core/logger.js';
 import { DeliveryError } from '../delivery/delivery-error.js';
@@ -32,6 +32,7 @@ export interface MqttTargetOptions {
 /** A JPEG thumbnail of the document's first page; undefined when sharp cannot read it (e.g. PDF without a PDF-capable libvips). */
 export async function previewJpeg(doc: OutputDocument, size: number): Promise<Buffer | undefined> {
   try {
+    const sharp = await loadSharp();
     return await sharp(doc.path, { limitInputPixels: PREVIEW_PIXEL_LIMIT, page: 0 })
       .resize(size, size, { fit: 'inside', withoutEnlargement: true })
       .flatten({ background: '#ffffff' })
