@@ -54,5 +54,11 @@ export default tseslint.config(
     { forbidden: ['protocols', 'discovery', 'mqtt', 'homeassistant', 'app', 'config'] },
     'The gateway gets drivers and records through core interfaces the root fills, and never names a protocol, discovery, publisher or config module',
   ),
+  ...boundary(
+    'doctor',
+    { forbidden: ['gateway', 'mqtt', 'homeassistant', 'app', 'jobs'] },
+    'The doctor checks the surroundings with the discovery and protocol code; it never builds or starts the gateway',
+  ),
+  ...boundary('addon', { allowed: ['core', 'config'] }, 'The add-on entry maps Home Assistant options onto the gateway settings; it sees only src/core and src/config and runs the gateway as a process'),
   { files: ['test/**/*.ts', 'bench/**/*.ts'], rules: { '@typescript-eslint/no-non-null-assertion': 'off', '@typescript-eslint/no-explicit-any': 'off' } },
 );

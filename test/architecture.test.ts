@@ -37,6 +37,9 @@ describe('architecture rules', () => {
     ['src/gateway/fixture.ts', '../discovery/registry.js'],
     ['src/gateway/fixture.ts', '../protocols/index.js'],
     ['src/gateway/fixture.ts', '../mqtt/bridge.js'],
+    ['src/doctor/fixture.ts', '../app/gateway-app.js'],
+    ['src/doctor/fixture.ts', '../mqtt/connection.js'],
+    ['src/addon/fixture.ts', '../app/gateway-app.js'],
   ])('%s may not import %s', async (path, specifier) => {
     expect(await firing(path, importing(specifier))).toEqual(['no-restricted-imports']);
   });
@@ -56,6 +59,9 @@ describe('architecture rules', () => {
     ['src/log/fixture.ts', '../core/trace.js'],
     ['src/gateway/fixture.ts', '../jobs/job-queue.js'],
     ['src/app/fixture.ts', '../protocols/index.js'],
+    ['src/doctor/fixture.ts', '../discovery/mdns/mdns-links.js'],
+    ['src/doctor/fixture.ts', '../protocols/wsd/discovery/codec.js'],
+    ['src/addon/fixture.ts', '../core/errors.js'],
   ])('%s may import %s', async (path, specifier) => {
     expect(await firing(path, importing(specifier))).toEqual([]);
   });
