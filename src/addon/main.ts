@@ -3,7 +3,8 @@
  * The Home Assistant add-on's entry point (no bashio): reads the options the Supervisor wrote,
  * asks the Supervisor for its MQTT broker when the options name none, and runs the gateway
  * (`main.js` beside this folder) with those settings as its environment, passing SIGTERM on
- * and exiting with the gateway's code.
+ * and exiting with the gateway's code. Its arguments go to the gateway: `scan2mqtt-addon doctor`
+ * checks the add-on's own setup.
  */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -65,7 +66,7 @@ async function main(): Promise<number> {
   if (unknown.length > 0) log(`this gateway version has no setting for ${unknown.join(', ')}; left out`);
   const inherited = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('SCAN2MQTT_')));
   // execArgv carries a loader (tsx) to the gateway when this runs from source.
-  const child = spawn(process.execPath, [...process.execArgv, gatewayEntry()], { env: { ...inherited, ...known }, stdio: 'inherit' });
+  const child = spawn(process.execPath, [...process.execArgv, gatewayEntry(), ...process.argv.slice(2)], { env: { ...inherited, ...known }, stdio: 'inherit' });
   for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => child.kill(signal));
   return new Promise((resolve) => child.on('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0))));
 }

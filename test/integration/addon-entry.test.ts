@@ -87,3 +87,19 @@ describe('the add-on entry point', () => {
     expect(await exited).toBe(0);
   });
 });
+
+describe('scan2mqtt-addon doctor', () => {
+  it('runs the doctor with the add-on\'s mapped settings (the Supervisor\'s broker and login)', async () => {
+    const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('SCAN2MQTT_')));
+    const { execFile } = await import('node:child_process');
+    const out = await new Promise<{ code: number; stdout: string }>((done) =>
+      execFile(TSX, ['src/addon/main.ts', 'doctor'], { cwd: REPO, env: { ...env, ADDON_ROOT: root, SUPERVISOR_TOKEN: TOKEN, SUPERVISOR_API: supervisor.url }, timeout: 60_000 }, (error, stdout) =>
+        done({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout }),
+      ),
+    );
+    expect(out.stdout).toContain(`ok      mqtt://127.0.0.1:${broker.port}: logged in as "addons"`);
+    expect(out.stdout).toMatch(/ok +Office .*escl answers/);
+    expect(out.stdout).toContain('All is well.');
+    expect(out.code).toBe(0);
+  });
+});

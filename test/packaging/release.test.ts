@@ -53,9 +53,9 @@ describe('the npm release', () => {
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  it('packs the built gateway, the add-on entry, README and CHANGELOG, and no sources or tests', () => {
+  it('packs the built gateway, the add-on entry, the Debian unit, README and CHANGELOG, and no sources or tests', () => {
     const paths = packed.files.map((f) => f.path);
-    for (const path of ['package.json', 'README.md', 'CHANGELOG.md', 'dist/main.js', 'dist/addon/main.js', 'dist/doctor/doctor.js']) expect(paths).toContain(path);
+    for (const path of ['package.json', 'README.md', 'CHANGELOG.md', 'dist/main.js', 'dist/addon/main.js', 'dist/doctor/doctor.js', 'packaging/debian/scan2mqtt.service']) expect(paths).toContain(path);
     expect(paths.filter((p) => p.startsWith('src/') || p.startsWith('test/') || p.startsWith('node_modules/'))).toEqual([]);
     expect(packed.filename).toBe(`scan2mqtt-${version}.tgz`);
   });
