@@ -56,7 +56,7 @@ export default tseslint.config(
   ),
   ...boundary(
     'doctor',
-    { forbidden: ['gateway', 'mqtt', 'homeassistant', 'app', 'jobs'] },
+    { forbidden: ['gateway', 'homeassistant', 'app', 'jobs'] },
     'The doctor checks the surroundings with the discovery and protocol code; it never builds or starts the gateway',
   ),
   ...boundary('addon', { allowed: ['core', 'config'] }, 'The add-on entry maps Home Assistant options onto the gateway settings; it sees only src/core and src/config and runs the gateway as a process'),

@@ -38,7 +38,7 @@ describe('architecture rules', () => {
     ['src/gateway/fixture.ts', '../protocols/index.js'],
     ['src/gateway/fixture.ts', '../mqtt/bridge.js'],
     ['src/doctor/fixture.ts', '../app/gateway-app.js'],
-    ['src/doctor/fixture.ts', '../mqtt/connection.js'],
+    ['src/doctor/fixture.ts', '../homeassistant/publisher.js'],
     ['src/addon/fixture.ts', '../app/gateway-app.js'],
   ])('%s may not import %s', async (path, specifier) => {
     expect(await firing(path, importing(specifier))).toEqual(['no-restricted-imports']);

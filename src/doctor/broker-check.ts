@@ -20,8 +20,12 @@ const LOGIN_REFUSED = new Set([4, 5, 134, 135]);
 /** What the broker check reads. */
 export type BrokerSettings = Pick<MqttConfig, 'url' | 'username' | 'password' | 'ca' | 'cert' | 'key' | 'reject_unauthorized' | 'base_topic'>;
 
-/** Checks the broker of `settings`; one result per layer reached, the last one saying what failed. */
-export async function checkBroker(settings: BrokerSettings, timeoutMs = BROKER_STEP_TIMEOUT_MS): Promise<CheckResult[]> {
+/**
+ * Checks the broker of `settings`; one result per layer reached, the last one saying what failed.
+ * `embeddedFallback`: the gateway would start its own loopback broker when nothing listens
+ * (no broker configured at all), so nothing listening is a note, not a problem.
+ */
+export async function checkBroker(settings: BrokerSettings, embeddedFallback = false, timeoutMs = BROKER_STEP_TIMEOUT_MS): Promise<CheckResult[]> {
   const url = new URL(settings.url);
   const subject = `${url.protocol}//${url.host}`;
   const result = (status: CheckResult['status'], message: string, fix?: string): CheckResult => ({ area: 'broker', subject, status, message, ...(fix ? { fix } : {}) });
@@ -30,6 +34,15 @@ export async function checkBroker(settings: BrokerSettings, timeoutMs = BROKER_S
   const host = url.hostname.replace(/^\[|\]$/g, '');
 
   const tcp = await tcpAnswers(host, port, timeoutMs);
+  if (tcp !== undefined && embeddedFallback && tcp.startsWith('nothing listens')) {
+    return [
+      result(
+        'note',
+        `${tcp}: the gateway will start its embedded broker there (loopback only), which only programs on this host can reach`,
+        'for Home Assistant on another host, run a broker (Mosquitto) and set mqtt.url (SCAN2MQTT_MQTT_URL)',
+      ),
+    ];
+  }
   if (tcp !== undefined) return [result('problem', `cannot reach the broker: ${tcp}`, `start the broker, or set mqtt.url (SCAN2MQTT_MQTT_URL) to where it listens`)];
   const out = [result('ok', `port ${port} answers`)];
 

@@ -1,5 +1,5 @@
 /**
- * Each hand-listed device, as the gateway would drive it: its URL read by its protocol, its
+ * Each hand-listed device (and saned host), as the gateway would drive it: its URL read by its protocol, its
  * capabilities read and parsed, its status read. A host entry (`sane://host` without a device)
  * is first listed by its protocol's own discovery, and each device found is checked.
  */
@@ -10,20 +10,27 @@ import type { DiscoveryReport } from '../core/discovery-source.js';
 import type { Logger } from '../core/logger.js';
 import type { ProtocolModule } from '../core/protocol-module.js';
 import { scannerIdFrom } from '../core/device.js';
-import { parseDeviceConfig, type DeviceConfigEntry } from '../discovery/static/devices.js';
+import { hostFromUrl, parseDeviceConfig, type DeviceConfigEntry } from '../discovery/static/devices.js';
 import type { CheckResult } from './check-result.js';
 
 /** How long one device may take to answer each question. */
 export const DEVICE_TIMEOUT_MS = 10_000;
 
-/** Checks every entry of `devices`; nothing when none are listed. */
-export async function checkDevices(entries: readonly DeviceConfigEntry[], modules: readonly ProtocolModule[], logger: Logger, timeoutMs = DEVICE_TIMEOUT_MS): Promise<CheckResult[]> {
-  if (entries.length === 0) return [];
+/** What is listed by hand: `devices` entries and `discovery.saned_hosts` URLs. */
+export interface ListedDevices {
+  entries: readonly DeviceConfigEntry[];
+  hostUrls: readonly string[];
+}
+
+/** Checks every listed device and host; nothing when none are listed. */
+export async function checkDevices({ entries, hostUrls }: ListedDevices, modules: readonly ProtocolModule[], logger: Logger, timeoutMs = DEVICE_TIMEOUT_MS): Promise<CheckResult[]> {
+  if (entries.length === 0 && hostUrls.length === 0) return [];
   let parsed;
   try {
     parsed = parseDeviceConfig(entries, modules);
+    parsed.hosts.push(...hostUrls.map((url) => hostFromUrl(url, modules)));
   } catch (error) {
-    return [{ area: 'devices', subject: 'devices', status: 'problem', message: (error as Error).message, fix: 'correct the entry in devices (SCAN2MQTT_DEVICES)' }];
+    return [{ area: 'devices', subject: 'devices', status: 'problem', message: (error as Error).message, fix: 'correct the entry in devices (SCAN2MQTT_DEVICES) or discovery.saned_hosts' }];
   }
   const findings = [...parsed.findings];
   const out: CheckResult[] = [];

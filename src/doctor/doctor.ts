@@ -8,6 +8,7 @@ import type { AppConfig } from '../config/load.js';
 import type { Logger } from '../core/logger.js';
 import type { ProtocolModule } from '../core/protocol-module.js';
 import { NO_TRACE } from '../core/trace.js';
+import { embeddedBrokerPolicy } from '../mqtt/embedded-broker.js';
 import { checkBroker } from './broker-check.js';
 import { doctorExitCode, renderReport, type CheckResult } from './check-result.js';
 import { checkDevices } from './device-check.js';
@@ -39,7 +40,7 @@ export interface DoctorReport {
 export async function runDoctor({ config, modules, logger, listenMs = MULTICAST_LISTEN_MS }: DoctorDeps): Promise<DoctorReport> {
   const serviceTypes = modules.flatMap((m) => m.discovery?.({ hosts: [], rescanIntervalMs: 1000, switches: {}, logger, tracer: NO_TRACE }).mdnsServices.map((s) => s.type) ?? []);
   const [broker, folders, mdns, wsd, devices] = await Promise.all([
-    checkBroker(config.mqtt),
+    checkBroker(config.mqtt, embeddedBrokerPolicy({ mode: config.mqtt.embedded_broker, urlGiven: config.userKeys.has('mqtt.url'), username: config.mqtt.username }).allowed),
     checkFolders(
       [
         { role: 'storage folder', path: resolve(config.storage.folder), key: 'storage.folder (SCAN2MQTT_STORAGE_FOLDER)' },
@@ -49,7 +50,7 @@ export async function runDoctor({ config, modules, logger, listenMs = MULTICAST_
     ),
     config.discovery.mdns ? queryMdnsLinks(config.discovery.mdns_interface || undefined, serviceTypes, listenMs).then(mdnsResults) : Promise.resolve([]),
     config.discovery.wsd ? probeWsd(logger, listenMs).then(wsdResults) : Promise.resolve([]),
-    checkDevices(config.devices, modules, logger),
+    checkDevices({ entries: config.devices, hostUrls: config.discovery.saned_hosts }, modules, logger),
   ]);
   const results = [...broker, ...folders, ...mdns, ...wsd, ...devices];
   return { results, text: renderReport(results), exitCode: doctorExitCode(results) };

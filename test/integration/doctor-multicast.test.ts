@@ -3,7 +3,8 @@
  * default route: on one LAN a device namespace runs avahi-daemon (announcing an eSCL
  * scanner), Debian's wsdd and the eSCL simulator; a second LAN has nobody on it. A second
  * network whose only LAN is empty shows the problem a container without host networking has.
- * Needs root (network namespaces), avahi-daemon and wsdd.
+ * The lonely network also runs the doctor with no broker configured at all (nothing on
+ * localhost:1883 in a fresh namespace). Needs root (network namespaces), avahi-daemon and wsdd.
  */
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -95,5 +96,14 @@ describe.skipIf(!canRun)('scan2mqtt doctor: multicast per interface in test name
     expect(multicast).toContain('PROBLEM mDNS: no host answered an mDNS query on any interface');
     expect(multicast).toContain('fix: run the gateway on the scanners\' network with host networking');
     expect(multicast).toContain('PROBLEM WS-Discovery: no device answered a WS-Discovery probe on any interface');
+  });
+
+  it('with no broker configured, says the gateway will start its embedded broker, as a note', async () => {
+    // A fresh namespace: nothing listens on localhost:1883 there, whatever this machine runs.
+    const run = await runDoctorCommand({ SCAN2MQTT_DATA_FOLDER: data, SCAN2MQTT_STORAGE_FOLDER: join(data, 'scans') }, lonely.gatewayNamespace);
+    expect(areaLines(run.stdout, 'broker')).toEqual([
+      'note    mqtt://localhost:1883: nothing listens on localhost:1883: the gateway will start its embedded broker there (loopback only), which only programs on this host can reach',
+      'fix: for Home Assistant on another host, run a broker (Mosquitto) and set mqtt.url (SCAN2MQTT_MQTT_URL)',
+    ]);
   });
 });

@@ -132,6 +132,16 @@ describe.skipIf(!SANED_AVAILABLE)('scan2mqtt doctor with a real saned', () => {
     expect(lines).toMatch(/ok +.*sane:\/\/127\.0\.0\.1:\d+\/test:0.*sane answers/);
     expect(run.code).toBe(0);
   });
+
+  it('checks a host of discovery.saned_hosts the same way, and says when a host lists nothing', async () => {
+    const { freePort: free } = await import('../helpers/mosquitto.js');
+    const hosts = `sane://127.0.0.1:${saned.port},sane://127.0.0.1:${await free()}`;
+    const run = await runDoctorCommand({ ...NO_MULTICAST, ...folders(), SCAN2MQTT_MQTT_URL: open.url, SCAN2MQTT_DISCOVERY_SANED_HOSTS: hosts });
+    const lines = areaLines(run.stdout, 'devices').join('\n');
+    expect(lines).toMatch(/ok +.*sane:\/\/127\.0\.0\.1:\d+\/test:0.*sane answers/);
+    expect(lines).toMatch(/PROBLEM 127\.0\.0\.1 \(sane:\/\/127\.0\.0\.1:\d+\): the host lists no sane device/);
+    expect(run.code).toBe(1);
+  }, 60_000);
 });
 
 describe.skipIf(!CAN_MOUNT)('scan2mqtt doctor and folders on real file systems (needs root)', () => {
