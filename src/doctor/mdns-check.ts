@@ -46,7 +46,7 @@ async function queryLink(link: MdnsLink, serviceTypes: readonly string[], listen
       const from = rinfo.address.replace(/%.*$/, '').toLowerCase();
       if (!own.has(from) && !answers.responders.includes(from)) answers.responders.push(from);
       for (const a of packet.answers ?? []) {
-        if (a.type === 'PTR' && wanted.has(a.name.toLowerCase()) && typeof a.data === 'string' && !answers.scanners.includes(a.data)) answers.scanners.push(a.data);
+        if (a.type === 'PTR' && typeof a.name === 'string' && wanted.has(a.name.toLowerCase()) && typeof a.data === 'string' && !answers.scanners.includes(a.data)) answers.scanners.push(a.data);
       }
     });
     const questions = [...wanted, SERVICE_LIST].map((name) => ({ name, type: 'PTR' }));
