@@ -2,7 +2,8 @@
  * `scan2mqtt doctor` with the DEFAULT discovery settings, in a gateway namespace with no
  * default route: on one LAN a device namespace runs avahi-daemon (announcing an eSCL
  * scanner), Debian's wsdd and the eSCL simulator; a second LAN has nobody on it. A second
- * network whose only LAN is empty shows the problem a container without host networking has.
+ * network whose only LAN holds a hostile neighbour (test/sim/hostile: garbage, unrelated and
+ * oversized replies) shows the problem a container without host networking has.
  * The lonely network also runs the doctor with no broker configured at all (nothing on
  * localhost:1883 in a fresh namespace). Needs root (network namespaces), avahi-daemon and wsdd.
  */
@@ -54,7 +55,13 @@ describe.skipIf(!canRun)('scan2mqtt doctor: multicast per interface in test name
     data = await mkdtemp(join(tmpdir(), 'scan2mqtt-doctor-mc-'));
     const lan = net.addLan();
     net.addLan(); // nobody there
-    lonely.addLan();
+    const lonelyLan = lonely.addLan();
+    // The lonely LAN has a hostile neighbour: what it sends must not count as an answer.
+    const noise = lonelyLan.spawn(process.execPath, ['--import', 'tsx', 'test/sim/hostile/multicast-noise.ts', lonelyLan.deviceAddress]);
+    await new Promise<void>((ready, fail) => {
+      noise.stdout?.on('data', (d: Buffer) => d.toString().includes('listening') && ready());
+      noise.once('exit', (code) => fail(new Error(`multicast noise exited ${code}`)));
+    });
     const sim = await startSimulatorIn(lan, ['--port', '8080', '--uuid', UUID, '--make-and-model', 'Doctor Sim']);
     simUrl = sim.url;
     const avahi = lan.startAvahi('s2m-doctor', esclServiceXml({ name: 'Doctor Sim', port: 8080, uuid: UUID, ty: 'Doctor Sim' }));
@@ -88,7 +95,7 @@ describe.skipIf(!canRun)('scan2mqtt doctor: multicast per interface in test name
     expect(run.code).toBe(0);
   });
 
-  it('says multicast finds nobody on any interface, with the fix, and exits 1', async () => {
+  it('says multicast finds nobody on any interface (garbage and unrelated replies are no answer), with the fix, and exits 1', async () => {
     // The lonely network's broker link is not served: the broker check fails too, but this test is about multicast.
     const run = await runDoctorCommand(env(), lonely.gatewayNamespace);
     expect(run.code).toBe(1);
