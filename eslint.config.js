@@ -70,5 +70,11 @@ export default tseslint.config(
   ),
   // The page's own scripts run in the browser (served as they are, no bundler).
   { files: ['src/web/assets/**/*.js'], languageOptions: { sourceType: 'module', globals: BROWSER_GLOBALS } },
+  ...boundary(
+    'doctor',
+    { forbidden: ['gateway', 'homeassistant', 'app', 'jobs'] },
+    'The doctor checks the surroundings with the discovery and protocol code; it never builds or starts the gateway',
+  ),
+  ...boundary('addon', { allowed: ['core', 'config'] }, 'The add-on entry maps Home Assistant options onto the gateway settings; it sees only src/core and src/config and runs the gateway as a process'),
   { files: ['test/**/*.ts', 'bench/**/*.ts'], rules: { '@typescript-eslint/no-non-null-assertion': 'off', '@typescript-eslint/no-explicit-any': 'off' } },
 );

@@ -10,6 +10,8 @@ import { createRootLogger } from './log/logger.js';
 import { createLogTap } from './log/log-tap.js';
 import { createGatewayApp } from './app/gateway-app.js';
 import { checkHealth } from './app/health-file.js';
+import { runDoctor } from './doctor/doctor.js';
+import { PROTOCOL_MODULES } from './protocols/index.js';
 
 /** A stop that takes longer than this is cut short (a device that hangs must not block shutdown). */
 const SHUTDOWN_TIMEOUT_MS = 15_000;
@@ -17,7 +19,9 @@ const SHUTDOWN_TIMEOUT_MS = 15_000;
 const version = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
 
 async function main(): Promise<number> {
-  const argv = process.argv.slice(2);
+  const all = process.argv.slice(2);
+  const doctor = all[0] === 'doctor';
+  const argv = doctor ? all.slice(1) : all;
   let args;
   try {
     args = parseCliArgs(argv.filter((a) => a !== '--healthcheck'));
@@ -42,6 +46,12 @@ async function main(): Promise<number> {
       return 2;
     }
     throw error;
+  }
+  if (doctor) {
+    // Silent: the report is the output; the discovery code's own warnings would only repeat it.
+    const report = await runDoctor({ config, modules: PROTOCOL_MODULES, logger: createRootLogger({ level: 'silent', pretty: 'false' }) });
+    process.stdout.write(report.text);
+    return report.exitCode;
   }
   if (argv.includes('--healthcheck')) {
     const problem = await checkHealth(resolve(config.data.folder));

@@ -45,6 +45,9 @@ describe('architecture rules', () => {
     ['src/web/fixture.ts', '../gateway/gateway.js'],
     ['src/library/fixture.ts', '../web/api.js'],
     ['src/library/fixture.ts', '../config/load.js'],
+    ['src/doctor/fixture.ts', '../app/gateway-app.js'],
+    ['src/doctor/fixture.ts', '../homeassistant/publisher.js'],
+    ['src/addon/fixture.ts', '../app/gateway-app.js'],
   ])('%s may not import %s', async (path, specifier) => {
     expect(await firing(path, importing(specifier))).toEqual(['no-restricted-imports']);
   });
@@ -69,6 +72,9 @@ describe('architecture rules', () => {
     ['src/escl-server/dns-sd/fixture.ts', '../advert.js'],
     ['src/web/fixture.ts', '../core/gateway-api.js'],
     ['src/library/fixture.ts', '../storage/target-set.js'],
+    ['src/doctor/fixture.ts', '../discovery/mdns/mdns-links.js'],
+    ['src/doctor/fixture.ts', '../protocols/wsd/discovery/codec.js'],
+    ['src/addon/fixture.ts', '../core/errors.js'],
   ])('%s may import %s', async (path, specifier) => {
     expect(await firing(path, importing(specifier))).toEqual([]);
   });

@@ -25,6 +25,8 @@ export interface HealthBeat {
 /** Writes the heartbeat on an interval until stopped. */
 export class HealthFile {
   private timer: NodeJS.Timeout | undefined;
+  /** Beats are written one after another: two atomic writes in flight may land out of order (a stale "not connected" last). */
+  private writing: Promise<void> = Promise.resolve();
 
   constructor(private readonly deps: { dataFolder: string; logger: Logger; read: () => Omit<HealthBeat, 'at' | 'pid'> }) {}
 
@@ -40,8 +42,14 @@ export class HealthFile {
     clearInterval(this.timer);
   }
 
-  /** Writes the heartbeat now (e.g. when the broker connection comes up). */
-  async beat(): Promise<void> {
+  /** Writes the heartbeat now (e.g. when the broker connection comes up), after any write still in flight. */
+  beat(): Promise<void> {
+    this.writing = this.writing.then(() => this.write());
+    return this.writing;
+  }
+
+  private async write(): Promise<void> {
+    // Read when written, not when asked: the last write always carries the latest state.
     const beat: HealthBeat = { at: new Date().toISOString(), pid: process.pid, ...this.deps.read() };
     await writeFileAtomic(join(this.deps.dataFolder, HEALTH_FILE), JSON.stringify(beat)).catch((error: unknown) =>
       this.deps.logger.warn({ err: error }, 'could not write the health file'),

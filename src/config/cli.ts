@@ -47,6 +47,8 @@ export function helpText(version?: string): string {
     `scan2mqtt${version === undefined ? '' : ' ' + version} — network document scanners as MQTT devices`,
     '',
     'Usage: scan2mqtt [--config PATH] [--healthcheck] [--help] [--version]',
+    '       scan2mqtt doctor [--config PATH]',
+    '  doctor                  check the broker, folders, multicast and devices; exit 0 only when all is well',
     `  --config PATH, -c PATH  YAML or JSON config file (or set ${CONFIG_FILE_ENV})`,
     '  --healthcheck           exit 0 if the running gateway is healthy, 1 if not',
     '  --help, -h              this text',

@@ -105,14 +105,30 @@ export function createXmlReader(options: XmlReaderOptions): XmlReader {
   };
 }
 
-/** Counts element nesting with a linear scan before the real parse, so deep input never reaches recursion. */
+/**
+ * Counts element nesting with a linear scan before the real parse, so deep input never reaches
+ * recursion. By hand, not a regex: a tag pattern retried at every `<` of a run with no `>` (a
+ * hostile 64 KB datagram of `<`) takes minutes; here each character is looked at a bounded
+ * number of times. A tag is `<`, an optional `/`, a first character that is not white space or
+ * `> / ! ?` (comments, declarations and PIs do not count), and everything up to the next `>`.
+ */
 function checkDepth(xml: string, what: string, maxDepth: number): void {
-  const tag = /<(\/?)([^\s>/!?][^\s>/]*)[^>]*?(\/?)>/g;
   let depth = 0;
-  for (let m = tag.exec(xml); m !== null; m = tag.exec(xml)) {
-    if (m[1] === '/') depth -= 1;
-    else if (m[3] !== '/') depth += 1;
+  let close = -1;
+  for (let at = xml.indexOf('<'); at >= 0; ) {
+    if (close < at) close = xml.indexOf('>', at + 1);
+    // No `>` after this `<`, so none after any later one: no more tags.
+    if (close < 0) return;
+    const closing = xml[at + 1] === '/';
+    const first = xml[at + (closing ? 2 : 1)];
+    if (first === undefined || /[\s>/!?]/.test(first)) {
+      at = xml.indexOf('<', at + 1);
+      continue;
+    }
+    if (closing) depth -= 1;
+    else if (xml[close - 1] !== '/') depth += 1; // <a/> opens and closes at once
     if (depth > maxDepth) throw protocolError(`${what}: elements nested deeper than ${maxDepth}`);
+    at = xml.indexOf('<', close + 1);
   }
 }
 

@@ -32,6 +32,16 @@ describe('createXmlReader', () => {
     expect(messageOf(() => read('<a><b><c><d></d></c></b></a>', 'doc'))).toBe('doc: elements nested deeper than 3');
   });
 
+  it('refuses hostile runs of a datagram\'s size (64 KB of `<`, of `<a `, of `</`) as malformed, and still counts depth by tags', () => {
+    const big = createXmlReader({ maxBytes: 65_507, maxDepth: 3 });
+    for (const unit of ['<', '<a ', '</', '<!', '<a/']) {
+      const xml = unit.repeat(Math.floor(65_507 / unit.length));
+      expect(messageOf(() => big(xml, 'datagram')), unit).toMatch(/^datagram: (malformed XML|elements nested deeper than 3)/);
+    }
+    expect(messageOf(() => big(`${'<a>'.repeat(4)}${'</a>'.repeat(4)}`, 'doc'))).toBe('doc: elements nested deeper than 3');
+    expect(big('<a><!-- note --><?pi x?><b/><b></b></a>', 'doc').children).toHaveLength(2);
+  });
+
   it('refuses DTDs whatever the bounds', () => {
     expect(messageOf(() => read('<!DOCTYPE a><a/>', 'doc'))).toBe('doc: DOCTYPE/ENTITY declarations are not accepted');
   });
