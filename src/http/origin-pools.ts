@@ -1,5 +1,6 @@
 /** One undici connection pool per device origin, made on first use, with the device's timeouts. */
-import { Pool } from 'undici';
+import { buildConnector, Pool } from 'undici';
+import { socketZone } from './zoned-url.js';
 
 /** Sizes and timeouts of every pool. */
 export interface OriginPoolOptions {
@@ -15,18 +16,23 @@ export class OriginPools {
 
   constructor(private readonly options: OriginPoolOptions) {}
 
-  /** The pool for `target`'s origin; `relaxTls` (fixed when the pool is made) accepts a self-signed certificate. */
-  get(target: URL, relaxTls: boolean): Pool {
-    let pool = this.pools.get(target.origin);
+  /**
+   * The pool for `target`'s origin; `relaxTls` (fixed when the pool is made) accepts a self-signed certificate;
+   * `zone` is the IPv6 zone of a link-local origin (src/http/zoned-url.ts), given to the socket only.
+   */
+  get(target: URL, relaxTls: boolean, zone?: string): Pool {
+    const key = zone === undefined ? target.origin : `${target.origin}%${zone}`;
+    let pool = this.pools.get(key);
     if (!pool) {
       const { connections, connectTimeoutMs, headersTimeoutMs, bodyTimeoutMs } = this.options;
+      const tls = relaxTls ? { rejectUnauthorized: false } : {};
       pool = new Pool(target.origin, {
         connections,
-        connect: { timeout: connectTimeoutMs, ...(relaxTls ? { rejectUnauthorized: false } : {}) },
+        connect: zone === undefined ? { timeout: connectTimeoutMs, ...tls } : zonedConnector(zone, { timeout: connectTimeoutMs, ...tls }),
         headersTimeout: headersTimeoutMs,
         bodyTimeout: bodyTimeoutMs,
       });
-      this.pools.set(target.origin, pool);
+      this.pools.set(key, pool);
     }
     return pool;
   }
@@ -37,4 +43,10 @@ export class OriginPools {
     this.pools.clear();
     await Promise.all(pools.map((p) => p.destroy().catch(() => {})));
   }
+}
+
+/** undici's own connector, dialling `host%zone` while the Host header keeps the bare address. */
+function zonedConnector(zone: string, options: buildConnector.BuildOptions): buildConnector.connector {
+  const connect = buildConnector(options);
+  return (opts, callback) => connect({ ...opts, hostname: `${opts.hostname}%${socketZone(zone)}` }, callback);
 }

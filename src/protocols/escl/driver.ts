@@ -52,7 +52,8 @@ export function createEsclDriver(options: EsclDriverOptions): EsclDriver {
   const logger = options.logger.child({ protocol: 'escl', device: options.deviceLabel });
   const http = createHttp(options, timing, logger);
   let walkup: WalkupSupport | undefined;
-  const walkupHttps = walkupOrigins(options.baseUrl).map((origin) => (origin === `${new URL(options.baseUrl).origin}/` ? http : createHttp({ ...options, baseUrl: origin }, timing, logger)));
+  // The first walk-up origin is the eSCL base's own: its client is reused.
+  const walkupHttps = walkupOrigins(options.baseUrl).map((origin, i) => (i === 0 ? http : createHttp({ ...options, baseUrl: origin }, timing, logger)));
 
   const readCapabilities = async (signal?: AbortSignal): Promise<EsclCapabilities> => {
     const escl = await fetchCapabilities(http, signal);

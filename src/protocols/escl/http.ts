@@ -9,6 +9,7 @@ import { ScanError, protocolError } from '../../core/errors.js';
 import { readBoundedText } from '../../http/bounded-body.js';
 import type { DeviceHttpOptions } from '../../http/device-http-options.js';
 import { OriginPools } from '../../http/origin-pools.js';
+import { parseZonedUrl } from '../../http/zoned-url.js';
 import { basicAuthorization, hostWithPort, redactAuthorization } from '../../http/request-headers.js';
 import { traceExchange } from '../../http/trace-exchange.js';
 import { transportError } from '../../http/transport-error.js';
@@ -66,6 +67,8 @@ export class EsclHttp {
   /** Path of the eSCL root on the device, always ending with `/`. */
   readonly basePath: string;
   private readonly base: URL;
+  /** The IPv6 zone of a link-local device address, kept apart because URL refuses it. */
+  private readonly zone: string | undefined;
   private readonly pools: OriginPools;
   private closed = false;
 
@@ -74,7 +77,7 @@ export class EsclHttp {
     this.pools = new OriginPools({ connections: CONNECTIONS_PER_DEVICE, connectTimeoutMs, headersTimeoutMs, bodyTimeoutMs });
     let base: URL;
     try {
-      base = new URL(options.baseUrl);
+      ({ url: base, zone: this.zone } = parseZonedUrl(options.baseUrl));
     } catch (error) {
       throw new ScanError('InvalidRequest', `invalid eSCL base URL "${options.baseUrl}"`, { cause: error });
     }
@@ -195,7 +198,8 @@ export class EsclHttp {
     // TLS checks are relaxed for this device only: for an HTTPS device marked insecure, or
     // for an http→https redirect to the same host (Canon D570), which is no weaker than the plain HTTP it replaces.
     const relaxTls = origin.protocol === 'https:' && (this.options.insecureTls === true || this.base.protocol === 'http:');
-    return this.pools.get(origin, relaxTls);
+    // The zone belongs to the device's own address; a redirect keeps the host (sameDeviceTarget), so it keeps the zone.
+    return this.pools.get(origin, relaxTls, this.zone);
   }
 
   private trace(direction: 'send' | 'receive', label: string, headers?: Record<string, string | string[] | undefined>, body?: string): void {

@@ -5,6 +5,7 @@
  */
 import type { Logger } from '../../../core/logger.js';
 import type { EsclHttp } from '../http.js';
+import { parseZonedUrl, zonedOriginUrl } from '../../../http/zoned-url.js';
 import { WalkupClient } from './client.js';
 import type { WalkupCaps } from './events.js';
 
@@ -21,11 +22,11 @@ export function isHpDevice(makeAndModel: string): boolean {
 
 /** The origins to ask, in order: the eSCL one, then port 80 of the same host when that differs. */
 export function walkupOrigins(esclBaseUrl: string): string[] {
-  const base = new URL(esclBaseUrl);
-  const origins = [`${base.origin}/`];
+  const { url: base, zone } = parseZonedUrl(esclBaseUrl);
+  const origins = [zonedOriginUrl(base, zone)];
   const web = new URL(`http://${base.host}/`);
   web.port = '';
-  if (web.origin !== base.origin) origins.push(`${web.origin}/`);
+  if (web.origin !== base.origin) origins.push(zonedOriginUrl(web, zone));
   return origins;
 }
 
