@@ -67,7 +67,7 @@ function outbox(deliveries) {
 
 /** Draws the Library page from the API (documents, targets, outbox). */
 export async function renderLibrary() {
-  const root = document.getElementById('library');
+  const root = document.getElementById('library-view');
   try {
     const [docs, deliveries, bridge] = await Promise.all([api('documents?limit=60'), api('deliveries'), api('bridge')]);
     fill(root,
