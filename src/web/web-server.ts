@@ -47,7 +47,11 @@ export function createWebServer(deps: WebServerDeps): WebServer {
   let server: Server | undefined;
   let assets: StaticAssets | undefined;
 
-  const snapshot = () => ({ scanners: deps.gateway.listScanners().map((view) => scannerDetails(api, view)), bridge: deps.bridge() });
+  // The profiles ride along: the Scan page builds its profile select from the snapshot.
+  const snapshot = () => ({
+    scanners: deps.gateway.listScanners().map((view) => scannerDetails(api, view)),
+    bridge: { ...deps.bridge(), profiles: deps.gateway.listProfiles() },
+  });
 
   async function serveApi(req: IncomingMessage, res: ServerResponse, path: string, query: URLSearchParams): Promise<void> {
     const method = req.method ?? 'GET';

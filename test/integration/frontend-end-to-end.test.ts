@@ -17,6 +17,10 @@ const SCANNER = 'sim';
 const TOKEN = 'front-door-token-1234';
 /** The address the test's "Home Assistant" connects from (any 127/8 address is loopback on Linux). */
 const INGRESS_PEER = '127.0.0.2';
+/** The simulator's page delivery rate in the scan test: a 150 dpi page (about 400 kB) takes a few seconds. */
+const TRICKLE_BYTES_PER_SECOND = 150_000;
+/** Time the trickled three-page scan test may take (a limit, not an assertion). */
+const SCAN_TEST_TIMEOUT_MS = 120_000;
 
 let sim: EsclSimulator;
 let rig: GatewayOnBroker;
@@ -109,33 +113,50 @@ describe('web frontend in Chromium', () => {
     await page.screenshot({ path: await browser.artifact('frontend-devices.png'), fullPage: true });
   });
 
-  it('runs an ADF scan from the form, shows each page arriving, opens the result and deletes it', async () => {
+  it('runs an ADF scan from the form, shows each page filling as it arrives, opens the result and deletes it', async () => {
     sim.loadAdf(3);
+    // Every page trickles in over a few seconds, so the gateway's progress events (every 500 ms)
+    // show a page partly received before it is whole.
+    sim.inject({ kind: 'slow-body', bytesPerSecond: TRICKLE_BYTES_PER_SECOND });
     await page.goto(`http://127.0.0.1:${port}/#scan`);
     await page.locator('#scan-source').selectOption('adf');
     await page.locator('#scan-resolution').selectOption('150');
     await page.locator('#scan-format').selectOption('pdf');
-    // Record every page count the progress view shows, in order, until the job ends.
+    // Record every page count and every bar the progress view shows, in order, until the job ends.
     // (Browser-side code as strings: the test's TypeScript has no DOM types.)
     await page.evaluate(`(() => {
       window.seenPages = [];
+      window.seenBars = [];
       new MutationObserver(() => {
         const job = document.getElementById('job');
         const value = job && job.dataset.state + ':' + job.dataset.pages;
         if (job && window.seenPages.at(-1) !== value) window.seenPages.push(value);
+        for (const bar of document.querySelectorAll('#job .pages progress')) {
+          const seen = bar.getAttribute('aria-label').match(/\\d+/)[0] + ':' + bar.value;
+          if (!window.seenBars.includes(seen)) window.seenBars.push(seen);
+        }
       }).observe(document.getElementById('scan-progress'), { childList: true, subtree: true });
     })()`);
     await page.locator('#scan-start').click();
-    await page.locator('#job[data-state="scanning"] .pages progress').first().waitFor();
+    await page.locator('#job[data-state="scanning"] .pages progress[data-current]').first().waitFor();
     await page.screenshot({ path: await browser.artifact('frontend-scan-progress.png'), fullPage: true });
-    await page.locator('#job[data-state="done"]').waitFor({ timeout: 60_000 });
+    await page.locator('#job[data-state="done"]').waitFor({ timeout: 90_000 });
+    sim.clearFaults();
     const seen = (await page.evaluate('window.seenPages')) as string[];
     const scanningPages = seen.filter((s) => s.startsWith('scanning:')).map((s) => Number(s.split(':')[1]));
     expect(scanningPages.length).toBeGreaterThan(1);
     expect(scanningPages).toEqual([...scanningPages].sort((a, b) => a - b));
-    expect(Math.max(...scanningPages)).toBeGreaterThanOrEqual(1);
     expect(await page.locator('#job').getAttribute('data-pages')).toBe('3');
     expect(await page.locator('#job .pages progress').count()).toBe(3);
+    // Within one page: its bar was seen partly filled (more than one step), then full, in that order.
+    const bars = ((await page.evaluate('window.seenBars')) as string[]).map((b) => b.split(':').map(Number) as [number, number]);
+    for (const pageNo of [2, 3]) {
+      const values = bars.filter(([n]) => n === pageNo).map(([, v]) => v);
+      const partial = values.filter((v) => v > 0 && v < 1);
+      expect(partial.length, `page ${pageNo}: ${values.join(', ')}`).toBeGreaterThan(1);
+      expect(partial, `page ${pageNo} grows`).toEqual([...partial].sort((a, b) => a - b));
+      expect(values.at(-1), `page ${pageNo} ends full`).toBe(1);
+    }
 
     const files = await filesUnder(rig.gateway.storageFolder);
     expect(files).toHaveLength(1);
@@ -156,7 +177,7 @@ describe('web frontend in Chromium', () => {
     await doc.locator('[data-action="delete"]').click();
     await page.locator('#library-empty').waitFor();
     expect(await filesUnder(rig.gateway.storageFolder)).toHaveLength(0);
-  });
+  }, SCAN_TEST_TIMEOUT_MS);
 
   it('runs a fast preview of the platen and shows it without storing anything', async () => {
     await page.goto(`http://127.0.0.1:${port}/#scan`);

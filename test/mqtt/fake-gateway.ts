@@ -126,7 +126,9 @@ export class FakeGateway extends FakeGatewayBase implements GatewayApi {
   setPreference<K extends keyof ScanPreferences>(_id: string, key: K, value: ScanPreferences[K]): ScanPreferences {
     return { [key]: value };
   }
+  /** Profile names listProfiles answers. */
+  profiles: string[] = [];
   listProfiles(): string[] {
-    return [];
+    return this.profiles;
   }
 }

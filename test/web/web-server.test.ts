@@ -211,6 +211,7 @@ describe('frontend API', () => {
 
 describe('frontend events', () => {
   it('sends a snapshot, then state, job, scanner and log events as the gateway emits them', async () => {
+    gateway.profiles = ['photo'];
     const seen = await events(5, '/api/events?logs=1', () => {
       gateway.emit('stateChanged', 'office', { status: 'processing', adf: 'loaded', job: null });
     gateway.emit('job', 'office', { id: 'j1', scanner: 'office', state: 'scanning', pages: 1, bytes_received: 500, files: [], created_at: 'now' });
@@ -219,6 +220,8 @@ describe('frontend events', () => {
     });
     expect(seen.map((e) => e.event)).toEqual(['snapshot', 'state', 'job', 'scanner_removed', 'log']);
     expect(seen[0]!.data.scanners[0].id).toBe('office');
+    // The Scan page's profile select is built from the snapshot.
+    expect(seen[0]!.data.bridge.profiles).toEqual(['photo']);
     expect(seen[2]!.data).toEqual({ id: 'office', job: expect.objectContaining({ pages: 1, bytes_received: 500 }) });
     expect(seen[4]!.data).toMatchObject({ msg: 'hello' });
   });

@@ -67,4 +67,10 @@ function show() {
 }
 
 window.addEventListener('hashchange', show);
+// The page tabs are links, which Enter follows; Space follows them too, as on a tab or button.
+document.querySelector('nav').addEventListener('keydown', (e) => {
+  if (e.key !== ' ' || !e.target.matches('a[data-page]')) return;
+  e.preventDefault();
+  e.target.click();
+});
 show();

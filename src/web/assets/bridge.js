@@ -35,7 +35,7 @@ function facts(obj) {
 
 /** Draws the Bridge page. */
 export async function renderBridge() {
-  const root = document.getElementById('bridge');
+  const root = document.getElementById('bridge-view');
   let note = '';
   const draw = async () => {
     const [bridge, recent] = await Promise.all([api('bridge'), api('logs')]);

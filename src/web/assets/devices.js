@@ -1,6 +1,6 @@
 // Devices: every scanner with protocol, address, online state, live status, feeder state,
 // capabilities as a table and the bound triggers, each beside the MQTT topic it comes from.
-import { h, fill, topic } from './dom.js';
+import { h, morph, topic } from './dom.js';
 
 const SOURCE_NAMES = { platen: 'Flatbed', adf: 'Feeder', adf_duplex: 'Feeder, both sides' };
 
@@ -21,7 +21,7 @@ function capabilitiesTable(caps) {
 function scannerCard(s) {
   const st = s.state;
   const online = s.online;
-  return h('article', { class: 'card', 'data-scanner': s.id, 'aria-label': s.name },
+  return h('article', { class: 'card', 'data-scanner': s.id, 'data-key': s.id, 'aria-label': s.name },
     h('h2', {}, s.name, ' ', h('span', { class: `badge ${online ? 'on' : 'off'}`, 'data-field': 'online' }, online ? 'online' : 'offline')),
     h('dl', { class: 'facts' },
       h('dt', {}, 'Id'), h('dd', {}, s.id, ' ', topic('bridge/devices')),
@@ -44,10 +44,14 @@ function scannerCard(s) {
   );
 }
 
-/** Draws the Devices page. */
+/**
+ * Draws the Devices page. State events arrive often (every status poll while a job runs), so
+ * the page is updated in place: a control that has the keyboard focus keeps it.
+ */
 export function renderDevices(state) {
   const list = [...state.scanners.values()].sort((a, b) => a.name.localeCompare(b.name));
-  fill(document.getElementById('devices'),
-    list.length === 0 ? h('p', { class: 'muted' }, 'No scanner found yet. ', h('a', { href: '#bridge' }, 'Discover now')) : h('div', {}, list.map(scannerCard)),
+  const next = h('div', { id: 'devices-view' },
+    list.length === 0 ? h('p', { class: 'muted' }, 'No scanner found yet. ', h('a', { href: '#bridge' }, 'Discover now')) : h('div', { 'data-key': 'list' }, list.map(scannerCard)),
   );
+  morph(document.getElementById('devices-view'), next);
 }

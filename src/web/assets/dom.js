@@ -24,6 +24,33 @@ export function fill(el, ...children) {
   return el;
 }
 
+/**
+ * Makes `el` look like `next` while keeping every node that stays the same kind, so a live
+ * update does not take away the keyboard focus, a text selection or an open <details>.
+ * Listeners stay those of the kept nodes: callers give a node a `data-key` when what it
+ * stands for can change (a different key replaces the node).
+ */
+export function morph(el, next) {
+  for (const { name } of [...el.attributes]) if (!next.hasAttribute(name)) el.removeAttribute(name);
+  for (const { name, value } of [...next.attributes]) if (el.getAttribute(name) !== value) el.setAttribute(name, value);
+  const kids = [...next.childNodes];
+  kids.forEach((kid, i) => {
+    const old = el.childNodes[i];
+    if (!old) el.append(kid);
+    else if (!sameKind(old, kid)) old.replaceWith(kid);
+    else if (old.nodeType === Node.TEXT_NODE) { if (old.nodeValue !== kid.nodeValue) old.nodeValue = kid.nodeValue; }
+    else morph(old, kid);
+  });
+  while (el.childNodes.length > kids.length) el.lastChild.remove();
+  return el;
+}
+
+function sameKind(a, b) {
+  if (a.nodeType !== b.nodeType) return false;
+  if (a.nodeType !== Node.ELEMENT_NODE) return true;
+  return a.tagName === b.tagName && a.dataset.key === b.dataset.key;
+}
+
 /** Calls the API; resolves with the JSON body, rejects with its error message. */
 export async function api(path, options = {}) {
   const init = { method: options.method ?? 'GET', headers: {}, credentials: 'same-origin' };
@@ -48,7 +75,8 @@ export function topic(suffix) {
   const text = `${baseTopic}/${suffix}`;
   return h('button', {
     type: 'button', class: 'topic', title: 'MQTT topic (click to copy)', 'aria-label': `MQTT topic ${text}, copy`,
-    onclick: () => navigator.clipboard?.writeText(text).catch(() => undefined),
+    // Reads its own text, which stays true when a live update changes the label in place.
+    onclick: (e) => navigator.clipboard?.writeText(e.currentTarget.textContent).catch(() => undefined),
   }, text);
 }
 

@@ -24,10 +24,14 @@ export function openViewer(doc) {
   if (!dialog.open) dialog.showModal();
 }
 
-async function act(what, run) {
+/** How a retry went, from its answer: one {id, status, error?} per delivery tried. */
+function retried(answer) {
+  return (Array.isArray(answer) ? answer : []).map((r) => `${r.status}${r.error ? ` (${r.error})` : ''}`).join(', ') || 'nothing to retry';
+}
+
+async function act(what, run, describe = () => 'done') {
   try {
-    await run();
-    status = `${what}: done`;
+    status = `${what}: ${describe(await run())}`;
   } catch (error) {
     status = `${what}: ${error.message}`;
   }
@@ -47,7 +51,7 @@ function documentCard(doc, targets) {
       h('button', { type: 'button', 'data-action': 'delete', onclick: () => confirm(`Delete ${doc.location}?`) && act('Delete', () => api(`documents/${docPath(doc.id)}`, { method: 'DELETE' })) }, 'Delete')),
     targets.length === 0 ? null : h('div', { class: 'row' },
       h('select', { 'aria-label': 'Target', onchange: (e) => { target = e.target.value; } }, targets.map((t) => h('option', { value: t }, t))),
-      h('button', { type: 'button', onclick: () => act(`Send to ${target}`, () => api(`documents/${docPath(doc.id)}/resend`, { method: 'POST', body: { target } })) }, 'Send again')),
+      h('button', { type: 'button', 'data-action': 'resend', onclick: () => act(`Send to ${target}`, () => api(`documents/${docPath(doc.id)}/resend`, { method: 'POST', body: { target } }), (r) => r.status + (r.error ? ` (${r.error})` : '')) }, 'Send again')),
   );
 }
 
@@ -55,23 +59,23 @@ function outbox(deliveries) {
   if (deliveries.length === 0) return h('p', { class: 'muted' }, 'Nothing waiting.');
   return h('div', { class: 'scroll' }, h('table', {},
     h('thead', {}, h('tr', {}, ['Target', 'Job', 'State', 'Attempts', 'Last error', 'Next try', ''].map((c) => h('th', { scope: 'col' }, c)))),
-    h('tbody', {}, deliveries.map((d) => h('tr', {},
+    h('tbody', {}, deliveries.map((d) => h('tr', { 'data-delivery': d.id },
       h('td', {}, d.target), h('td', {}, d.job), h('td', {}, d.state), h('td', {}, d.attempts), h('td', {}, d.last_error ?? ''), h('td', {}, d.next_attempt_at ? new Date(d.next_attempt_at).toLocaleString() : ''),
-      h('td', {}, h('button', { type: 'button', onclick: () => act('Retry', () => api(`deliveries/${encodeURIComponent(d.id)}/retry`, { method: 'POST', body: {} })) }, 'Retry'), ' ',
-        h('button', { type: 'button', onclick: () => confirm('Drop this delivery?') && act('Drop', () => api(`deliveries/${encodeURIComponent(d.id)}`, { method: 'DELETE' })) }, 'Drop')))))));
+      h('td', {}, h('button', { type: 'button', 'data-action': 'retry', onclick: () => act('Retry', () => api(`deliveries/${encodeURIComponent(d.id)}/retry`, { method: 'POST', body: {} }), retried) }, 'Retry'), ' ',
+        h('button', { type: 'button', 'data-action': 'drop', onclick: () => confirm('Drop this delivery?') && act('Drop', () => api(`deliveries/${encodeURIComponent(d.id)}`, { method: 'DELETE' })) }, 'Drop')))))));
 }
 
 /** Draws the Library page from the API (documents, targets, outbox). */
 export async function renderLibrary() {
-  const root = document.getElementById('library');
+  const root = document.getElementById('library-view');
   try {
     const [docs, deliveries, bridge] = await Promise.all([api('documents?limit=60'), api('deliveries'), api('bridge')]);
     fill(root,
-      status ? h('p', { role: 'status' }, status) : null,
+      status ? h('p', { role: 'status', id: 'library-status' }, status) : null,
       h('p', { class: 'muted' }, 'From the job history ', topic('bridge/request/history'), '; the last documents still in the storage folder.'),
       docs.length === 0 ? h('p', { class: 'muted', id: 'library-empty' }, 'No documents yet.') : h('div', { class: 'grid', id: 'gallery' }, docs.map((d) => documentCard(d, bridge.targets ?? []))),
       h('div', { class: 'card' }, h('h2', {}, 'Outbox ', topic('bridge/request/delivery/retry')), outbox(deliveries),
-        deliveries.length > 1 ? h('button', { type: 'button', onclick: () => act('Retry all', () => api('deliveries/retry', { method: 'POST', body: {} })) }, 'Retry all') : null),
+        deliveries.length > 1 ? h('button', { type: 'button', onclick: () => act('Retry all', () => api('deliveries/retry', { method: 'POST', body: {} }), retried) }, 'Retry all') : null),
     );
   } catch (error) {
     fill(root, h('p', { class: 'error' }, error.message));

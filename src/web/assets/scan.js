@@ -113,7 +113,7 @@ export function onJobEvent(state, scannerId, event) {
 
 /** Draws the Scan page. */
 export function renderScan(state) {
-  const root = document.getElementById('scan');
+  const root = document.getElementById('scan-view');
   const s = selected(state);
   if (!s) return fill(root, h('p', { class: 'muted' }, 'No scanner found yet.'));
   const caps = s.capabilities;
