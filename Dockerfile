@@ -12,7 +12,9 @@ RUN npm run build
 FROM node:22-bookworm-slim
 # OCR=false leaves out ocrmypdf and tesseract (searchable PDFs) for a smaller image.
 ARG OCR=true
+# MALLOC_ARENA_MAX=2 as npm start sets it: libvips threads otherwise each keep a malloc arena of freed pixel memory.
 ENV NODE_ENV=production \
+    MALLOC_ARENA_MAX=2 \
     SCAN2MQTT_DATA_FOLDER=/data \
     SCAN2MQTT_STORAGE_FOLDER=/data/scans
 # PDF tools (previews, page counts, merging), tiffcp (multi-page TIFF), tini (PID 1 passing SIGTERM on).

@@ -56,10 +56,10 @@ export default tseslint.config(
   ...boundary('http', { allowed: ['core'] }, 'The shared HTTP helpers see only src/core'),
   ...boundary(
     'escl-server',
-    { allowed: ['core', 'persistence', 'protocols/escl', 'discovery/mdns'] },
-    'The eSCL server sees only src/core (GatewayApi, ScannerView, capabilities), the eSCL codec in src/protocols/escl, src/persistence and (for its DNS-SD adverts) the mDNS links and sockets of src/discovery/mdns',
+    { allowed: ['core', 'persistence', 'protocols/escl', 'discovery/mdns', 'imaging'] },
+    'The eSCL server sees only src/core (GatewayApi, ScannerView, capabilities), the eSCL codec in src/protocols/escl, src/persistence, (for its DNS-SD adverts) the mDNS links and sockets of src/discovery/mdns, and src/imaging (sharp, loaded lazily)',
   ),
-  ...boundary('web', { allowed: ['core'] }, 'The web frontend sees only src/core (GatewayApi, DocumentLibrary, LogFeed)'),
+  ...boundary('web', { allowed: ['core', 'imaging'] }, 'The web frontend sees only src/core (GatewayApi, DocumentLibrary, LogFeed) and src/imaging (sharp, loaded lazily)'),
   ...boundary('library', { forbidden: ['mqtt', 'homeassistant', 'web', 'app', 'config'] }, 'The document library works on storage and core, never a publisher, the frontend, the root or config'),
   ...boundary('core', { allowed: [] }, 'src/core is the domain and imports nothing else in src'),
   ...boundary('log', { forbidden: ['config'] }, 'Logging takes its settings in deps and never imports src/config'),

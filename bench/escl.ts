@@ -21,6 +21,8 @@ const REPO = resolve(import.meta.dirname, '..');
 const ADF_PAGES = Number(process.env.BENCH_ADF_PAGES ?? 10);
 const BIG_BATCH_PAGES = Number(process.env.BENCH_BIG_BATCH_PAGES ?? 100);
 const LATENCY_RUNS = Number(process.env.BENCH_LATENCY_RUNS ?? 9);
+/** Measured runs per side of each gateway / undici / curl comparison, after one warm-up run each. */
+const COMPARE_RUNS = Number(process.env.BENCH_COMPARE_RUNS ?? 3);
 const JOB_WAIT_MS = 600_000;
 /** A4 in 1/300 inch, the unit of eSCL ScanRegions. */
 const A4_300THS = { width: 2480, height: 3508 };
@@ -120,28 +122,54 @@ async function memoryRows(brokerUrl: string, source: WireEsclSource, pages: Reco
 
 type Scan = (command: object) => Promise<{ seconds: number; event: { pages: number } }>;
 
-/** The same ADF batch through the gateway, a plain undici loop (with and without fsync) and curl; ratios of times. */
+/**
+ * The same ADF batch through the gateway, a plain undici loop (with and without fsync) and curl;
+ * ratios of median times. Each side first runs the batch once unmeasured (the gateway's first big
+ * batch pays for growing its heap and buffers, the loop's for its module loading and page cache),
+ * then the sides take turns, so each sees the same background load on a shared machine.
+ */
 async function compare(c: Comparison, source: WireEsclSource, scan: Scan, pid: number | undefined): Promise<void> {
   source.pages = { [c.page.mime]: c.page };
   source.chunking = c.chunking;
   source.pagesPerJob = ADF_PAGES;
   const settings = adfSettingsXml({ ...A4_300THS, dpi: 600, mime: c.page.mime });
+  const command = { source: 'adf', resolution: 600, color_mode: 'color', format: 'jpeg' };
+  const curlOnce = async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'bench-curl-'));
+    return curlEsclBatch(source.baseUrl, settings, ADF_PAGES, dir).finally(() => rm(dir, { recursive: true, force: true }));
+  };
+  await scan(command);
+  await plainUndici(source.baseUrl, settings, false);
+  await plainUndici(source.baseUrl, settings, true);
+  await curlOnce();
+  const mine: number[] = [];
+  const plain: number[] = [];
+  const durable: number[] = [];
+  const curl: number[] = [];
+  let pages = 0;
+  let plainRss = 0;
   const before = rssMiB(pid);
   resetPeakRss(pid);
-  const mine = await scan({ source: 'adf', resolution: 600, color_mode: 'color', format: 'jpeg' });
+  for (let i = 0; i < COMPARE_RUNS; i++) {
+    const job = await scan(command);
+    mine.push(job.seconds);
+    pages = job.event.pages;
+    const loop = await plainUndici(source.baseUrl, settings, false);
+    plain.push(loop.seconds);
+    plainRss = loop.rss;
+    durable.push((await plainUndici(source.baseUrl, settings, true)).seconds);
+    curl.push(await curlOnce());
+  }
   const growth = peakRssMiB(pid) - before;
-  const plain = await plainUndici(source.baseUrl, settings, false);
-  const durable = await plainUndici(source.baseUrl, settings, true);
-  const dir = await mkdtemp(join(tmpdir(), 'bench-curl-'));
-  const curl = await curlEsclBatch(source.baseUrl, settings, ADF_PAGES, dir).finally(() => rm(dir, { recursive: true, force: true }));
+  const [m, p, d, k] = [mine, plain, durable, curl].map(median) as [number, number, number, number];
   const name = `eSCL ${ADF_PAGES} p 600 dpi JPEG, ${c.label}`;
-  report(`${name}: gateway`, mine.seconds, 's', `${(mine.event.pages / mine.seconds).toFixed(1)} pages/s, RSS growth ${growth.toFixed(0)} MiB`);
-  report(`${name}: undici loop`, plain.seconds, 's', `peak RSS ${plain.rss.toFixed(0)} MiB`);
-  report(`${name}: undici loop + fsync`, durable.seconds, 's');
-  report(`${name}: curl`, curl, 's');
-  report('  gateway / undici loop', mine.seconds / plain.seconds, 'ratio');
-  report('  gateway / undici loop + fsync', mine.seconds / durable.seconds, 'ratio');
-  report('  gateway / curl', mine.seconds / curl, 'ratio');
+  report(`${name}: gateway (median of ${COMPARE_RUNS})`, m, 's', `${(pages / m).toFixed(1)} pages/s, RSS growth ${growth.toFixed(0)} MiB`);
+  report(`${name}: undici loop`, p, 's', `peak RSS ${plainRss.toFixed(0)} MiB`);
+  report(`${name}: undici loop + fsync`, d, 's');
+  report(`${name}: curl`, k, 's');
+  report('  gateway / undici loop', m / p, 'ratio');
+  report('  gateway / undici loop + fsync', m / d, 'ratio');
+  report('  gateway / curl', m / k, 'ratio');
 }
 
 async function plainUndici(baseUrl: string, settings: string, fsync: boolean): Promise<{ seconds: number; rss: number }> {

@@ -71,6 +71,8 @@ describe('architecture rules', () => {
     ['src/escl-server/fixture.ts', '../core/gateway-api.js'],
     ['src/escl-server/dns-sd/fixture.ts', '../advert.js'],
     ['src/web/fixture.ts', '../core/gateway-api.js'],
+    ['src/web/fixture.ts', '../imaging/sharp-loader.js'],
+    ['src/escl-server/fixture.ts', '../imaging/sharp-loader.js'],
     ['src/library/fixture.ts', '../storage/target-set.js'],
     ['src/doctor/fixture.ts', '../discovery/mdns/mdns-links.js'],
     ['src/doctor/fixture.ts', '../protocols/wsd/discovery/codec.js'],

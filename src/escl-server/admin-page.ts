@@ -1,5 +1,5 @@
 /** The admin page of a shared scanner (DNS-SD `adminurl`): its state and last jobs, and its icon. */
-import sharp from 'sharp';
+import { loadSharp } from '../imaging/sharp-loader.js';
 import type { ScannerView, JobHistoryEntry } from '../core/gateway-api.js';
 import type { ServedStatus } from '../protocols/escl/server-status.js';
 
@@ -10,7 +10,7 @@ let icon: Promise<Buffer> | undefined;
 
 /** The scanner icon as PNG (drawn once per process). */
 export function iconPng(): Promise<Buffer> {
-  icon ??= sharp(Buffer.from(iconSvg(ICON_SIZE))).png().toBuffer();
+  icon ??= loadSharp().then((sharp) => sharp(Buffer.from(iconSvg(ICON_SIZE))).png().toBuffer());
   return icon;
 }
 

@@ -4,7 +4,7 @@
  * compressed image data unchanged (PNG's zlib stream with its row predictors, or JPEG as
  * DCT), so a PDF page holds exactly the pixels scanned.
  */
-import sharp from 'sharp';
+import { loadSharp } from '../imaging/sharp-loader.js';
 import { sniffPageType } from '../core/page-format.js';
 import { ScanError } from '../core/errors.js';
 
@@ -26,6 +26,7 @@ export async function pageDocument(page: Buffer, mime: string, dpi: number): Pro
     if (mime !== 'application/pdf') throw new ScanError('Unsupported', 'the scanner sent a PDF; only PDF can be served');
     return { bytes: page, mime, widthPx: 0, heightPx: 0, bytesPerLine: 0 };
   }
+  const sharp = await loadSharp();
   let image = page;
   if (type !== 'png' && type !== 'jpeg') image = await sharp(page).png().toBuffer();
   const meta = await sharp(image).metadata();
@@ -47,7 +48,7 @@ export const JPEG_QUALITY = 90;
 export async function onePagePdf(image: Buffer, dpi: number): Promise<Buffer> {
   let xobject = sniffPageType(image) === 'jpeg' ? jpegXObject(image) : pngXObject(image);
   // PNGs the passthrough cannot carry (palette, alpha, interlaced) are redrawn as plain 8-bit first.
-  xobject ??= pngXObject(await sharp(image).removeAlpha().toColourspace('srgb').png({ palette: false }).toBuffer());
+  xobject ??= pngXObject(await (await loadSharp())(image).removeAlpha().toColourspace('srgb').png({ palette: false }).toBuffer());
   if (!xobject) throw new ScanError('Internal', 'could not wrap the page in a PDF');
   return pdfWithImage(xobject, dpi);
 }

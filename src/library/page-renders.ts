@@ -2,7 +2,8 @@
  * JPEG renders of stored pages for the Library (thumbnails and the page viewer): PDFs through
  * pdftoppm, images through sharp; kept in a cache bounded in bytes, made a few at a time.
  */
-import sharp from 'sharp';
+import type { SharpOptions } from 'sharp';
+import { loadSharp } from '../imaging/sharp-loader.js';
 import { ScanError } from '../core/errors.js';
 import type { RenderSize } from '../core/document-library.js';
 import { renderPdfPage } from '../jobs/preview.js';
@@ -92,7 +93,7 @@ export function createPageRenders(maxBytes = RENDER_CACHE_BYTES): PageRenders {
 async function renderJpeg({ path, format, page, size }: RenderInput): Promise<Buffer> {
   const width = RENDER_WIDTH_PX[size];
   let input: Buffer | string = path;
-  let options: sharp.SharpOptions = {};
+  let options: SharpOptions = {};
   if (format === 'pdf') {
     const png = await renderPdfPage(path, page, width);
     if (!png) throw new ScanError('Unsupported', 'this PDF page cannot be rendered (is poppler-utils installed?)');
@@ -100,6 +101,7 @@ async function renderJpeg({ path, format, page, size }: RenderInput): Promise<Bu
   } else if (format === 'tiff') {
     options = { page: page - 1 };
   }
+  const sharp = await loadSharp();
   try {
     return await sharp(input, { ...options, limitInputPixels: 20_000 * 20_000 })
       .resize({ width, withoutEnlargement: true })

@@ -7,9 +7,10 @@ import type { Logger } from '../core/logger.js';
 import type { ScannedPage } from '../core/scanner.js';
 import type { ScanSettings } from '../core/settings.js';
 import type { DeliveryQueue } from './delivery/delivery-queue.js';
-import { buildJobDocuments } from './documents/build-documents.js';
+import { buildJobDocuments, finishedPdfDocument, pdfInfo, type BuildOptions } from './documents/build-documents.js';
 import type { DocumentOptions } from './document-options.js';
 import { checkFreeSpace, DEFAULT_MIN_FREE_MB } from './free-space.js';
+import { LivePdf } from './live-pdf.js';
 import { spoolPage, syncSpoolFile } from './spool-page.js';
 import type { SpooledPage } from './spooled-page.js';
 import { storageFailure } from './storage-errors.js';
@@ -88,6 +89,8 @@ class JobStorageSession implements StorageSession {
   /** fsyncs of spooled pages under way: page N is made durable while page N+1 arrives. */
   private readonly syncs: Promise<void>[] = [];
   private dir: Promise<string> | undefined;
+  /** The PDF written as pages arrive, for PDF jobs whose pages need no reordering or removal first. */
+  private live: LivePdf | undefined;
   private closed = false;
   private readonly logger: Logger;
 
@@ -115,9 +118,26 @@ class JobStorageSession implements StorageSession {
     if (this.closed) throw new ScanError('Internal', `storage session of job ${this.job.jobId} is already closed`);
   }
 
+  /** True when this job's PDF can be written while its pages arrive: pages in delivery order, none dropped. */
+  private writesLive(): boolean {
+    const doc = this.job.document ?? {};
+    return this.job.settings.format === 'pdf' && doc.blankPages === undefined && (doc.duplexOrder ?? 'as-delivered') === 'as-delivered';
+  }
+
   async addPage(page: ScannedPage, onProgress?: (bytes: number) => void): Promise<SpooledPage> {
     this.ensureOpen();
-    const spooled = await spoolPage(page, await this.workDir(), this.options.maxPageBytes ?? DEFAULT_MAX_PAGE_BYTES, onProgress);
+    const workDir = await this.workDir();
+    const maxPageBytes = this.options.maxPageBytes ?? DEFAULT_MAX_PAGE_BYTES;
+    if (this.writesLive()) {
+      this.live ??= new LivePdf({ workDir, info: pdfInfo(this.buildOptions(workDir)), colorMode: this.job.settings.color_mode, fallbackResolution: this.job.settings.resolution, maxPageBytes });
+      const taken = await this.live.take(page, this.pages.some((p) => p.type === 'pdf'), onProgress);
+      if (!('page' in taken)) {
+        this.logger.debug({ page: taken.index, bytes: taken.bytes }, 'page written into the PDF');
+        return taken;
+      }
+      page = taken.page;
+    }
+    const spooled = await spoolPage(page, workDir, maxPageBytes, onProgress);
     this.pages.push(spooled);
     // Only a page stored as it is gets linked into place; one that becomes part of a new file needs no flush.
     if (spooled.type === this.job.settings.format) {
@@ -139,15 +159,7 @@ class JobStorageSession implements StorageSession {
     try {
       const workDir = await this.workDir();
       await this.pagesDurable();
-      const built = await buildJobDocuments(this.pages, {
-        settings: this.job.settings,
-        createdAt: this.job.createdAt,
-        workDir,
-        logger: this.logger,
-        scannerName: this.job.scannerName,
-        ...(this.options.toolPath !== undefined ? { toolPath: this.options.toolPath } : {}),
-        ...(this.job.document !== undefined ? { document: this.job.document } : {}),
-      });
+      const built = await this.buildDocuments(workDir);
       const deliveries = queue === undefined ? await this.deliverAll(built.documents, targets) : await this.deliverQueued(built.documents, targets, queue);
       const result: FinishResult = {
         stored: deliveries.flatMap((d) => d.stored),
@@ -164,6 +176,32 @@ class JobStorageSession implements StorageSession {
       return result;
     } finally {
       await this.removeSpool();
+    }
+  }
+
+  private buildOptions(workDir: string): BuildOptions {
+    return {
+      settings: this.job.settings,
+      createdAt: this.job.createdAt,
+      workDir,
+      logger: this.logger,
+      scannerName: this.job.scannerName,
+      ...(this.options.toolPath !== undefined ? { toolPath: this.options.toolPath } : {}),
+      ...(this.job.document !== undefined ? { document: this.job.document } : {}),
+    };
+  }
+
+  /** The job's documents: the live PDF finished with any spooled pages, or built from the spool. */
+  private async buildDocuments(workDir: string): Promise<{ documents: OutputDocument[]; removedBlankPages: number[] }> {
+    const live = this.live;
+    if (live === undefined || !live.started) return buildJobDocuments(this.pages, this.buildOptions(workDir));
+    try {
+      if (this.pages.some((p) => p.type === 'pdf')) throw new ScanError('Unsupported', 'the device mixed PDF and image pages in one job');
+      const summary = await live.finish(this.pages);
+      return { documents: [await finishedPdfDocument(live.path, summary.pages, this.buildOptions(workDir))], removedBlankPages: [] };
+    } catch (error) {
+      await live.discard();
+      throw error;
     }
   }
 
@@ -224,6 +262,7 @@ class JobStorageSession implements StorageSession {
   async abort(): Promise<void> {
     this.closed = true;
     await Promise.allSettled(this.syncs);
+    await this.live?.discard();
     await this.removeSpool();
   }
 

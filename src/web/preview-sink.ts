@@ -2,7 +2,7 @@
  * Where a preview scan's page goes: kept in memory as a screen-sized JPEG per scanner (never
  * stored to the folder or a target), read back by the Scan page.
  */
-import sharp from 'sharp';
+import { loadSharp } from '../imaging/sharp-loader.js';
 import { ScanError } from '../core/errors.js';
 import type { JobSink } from '../core/job-sink.js';
 
@@ -39,6 +39,7 @@ export function createPreviewStore(): PreviewStore {
           },
           async finish() {
             if (!first) throw new ScanError('DeviceError', 'the preview scan delivered no page');
+            const sharp = await loadSharp();
             const jpeg = await sharp(first).resize({ width: PREVIEW_WIDTH_PX, withoutEnlargement: true }).flatten({ background: '#ffffff' }).jpeg({ quality: 75 }).toBuffer();
             previews.set(scannerId, { job: job.id, jpeg });
             return { stored: [] };

@@ -116,6 +116,8 @@ describe('the Debian unit', () => {
     // The storage folder lives in the state directory, the one place ProtectSystem=strict leaves writable.
     expect(unit).toContain('Environment=SCAN2MQTT_STORAGE_FOLDER=/var/lib/scan2mqtt/scans');
     expect(unit).toContain('Environment=SCAN2MQTT_DATA_FOLDER=/var/lib/scan2mqtt');
+    // As npm start and the container image set it (libvips threads' malloc arenas).
+    expect(unit).toContain('Environment=MALLOC_ARENA_MAX=2');
   });
 
   it('a unit with a mistake fails the same verification (the check is not vacuous)', async () => {
@@ -128,5 +130,13 @@ describe('the Debian unit', () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('the container image', () => {
+  it('runs the gateway with MALLOC_ARENA_MAX=2 in its runtime stage, as npm start does', async () => {
+    const dockerfile = await readFile(join(REPO, 'Dockerfile'), 'utf8');
+    const runtime = dockerfile.slice(dockerfile.lastIndexOf('\nFROM '));
+    expect(runtime).toMatch(/^ENV [^\n]*(?:\\\n[^\n]*)*\bMALLOC_ARENA_MAX=2\b/m);
   });
 });

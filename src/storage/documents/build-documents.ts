@@ -73,7 +73,7 @@ export async function buildJobDocuments(pages: readonly SpooledPage[], options: 
 }
 
 /** The PDF document information for this job. */
-function pdfInfo(options: BuildOptions): PdfInfo {
+export function pdfInfo(options: Pick<BuildOptions, 'createdAt' | 'document' | 'scannerName'>): PdfInfo {
   const meta = options.document?.metadata;
   if (meta === undefined) return { producer: PDF_PRODUCER, createdAt: options.createdAt };
   return {
@@ -94,7 +94,15 @@ async function pdfDocument(path: string, count: number): Promise<OutputDocument>
 
 /** One PDF (the device's own, merged, or assembled from images), made searchable when asked. */
 async function buildPdfDocument(pages: readonly SpooledPage[], options: BuildOptions): Promise<OutputDocument> {
-  const doc = await buildPlainPdf(pages, options);
+  return searchableWhenAsked(await buildPlainPdf(pages, options), options);
+}
+
+/** The PDF a job wrote while its pages arrived (live-pdf.ts) as its document, made searchable when asked. */
+export async function finishedPdfDocument(path: string, pages: number, options: BuildOptions): Promise<OutputDocument> {
+  return searchableWhenAsked(await pdfDocument(path, pages), options);
+}
+
+async function searchableWhenAsked(doc: OutputDocument, options: BuildOptions): Promise<OutputDocument> {
   const ocr = options.document?.ocr;
   if (ocr === undefined) return doc;
   const target = join(options.workDir, 'document.ocr.pdf');

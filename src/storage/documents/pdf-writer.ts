@@ -35,8 +35,12 @@ export interface PdfSummary {
 
 /** Appends image pages to a PDF file, one at a time. */
 export interface PdfWriter {
-  /** Writes one page showing `image` over the whole page. */
-  addImagePage(image: PdfImage, size: PdfPageSize): Promise<void>;
+  /**
+   * Writes one page showing `image` over the whole page; when it fails (e.g. its data stream
+   * errors) the file is cut back to where the page began, so the pages before it stay a valid PDF.
+   * Pages appear in the order of `order` (default: the order they were added).
+   */
+  addImagePage(image: PdfImage, size: PdfPageSize, order?: number): Promise<void>;
   /** Writes the page tree, catalog, xref and trailer, and closes the file. */
   close(): Promise<PdfSummary>;
   /** Closes and deletes the unfinished file. */
@@ -49,6 +53,8 @@ const INFO = 3;
 const FIRST_FREE_OBJECT = 4;
 /** The binary comment after the header tells transfer tools the file is binary (§7.5.2). */
 const PDF_HEADER = '%PDF-1.4\n%\xe2\xe3\xcf\xd3\n';
+/** Image data is gathered into writes of this size: devices send small chunks, each would be its own write(2). */
+const IMAGE_WRITE_BYTES = 1024 * 1024;
 
 /** A PDF number with at most two decimals and no exponent. */
 export function pdfNumber(value: number): string {
@@ -94,7 +100,7 @@ export async function createPdfWriter(path: string, info: PdfInfo): Promise<PdfW
 class StreamingPdfWriter implements PdfWriter {
   private position = 0;
   private readonly offsets: number[] = [];
-  private readonly pageObjects: number[] = [];
+  private readonly pageObjects: { order: number; num: number }[] = [];
   private nextObject = FIRST_FREE_OBJECT;
 
   constructor(
@@ -121,7 +127,21 @@ class StreamingPdfWriter implements PdfWriter {
     await this.text(`${num} 0 obj\n${body}\nendobj\n`);
   }
 
-  async addImagePage(image: PdfImage, size: PdfPageSize): Promise<void> {
+  async addImagePage(image: PdfImage, size: PdfPageSize, order = this.pageObjects.length): Promise<void> {
+    const start = { position: this.position, nextObject: this.nextObject };
+    try {
+      await this.writeImagePage(image, size, order);
+    } catch (error) {
+      // The objects of this page are forgotten and its bytes cut off: what is left is the pages before it.
+      this.offsets.length = Math.min(this.offsets.length, start.nextObject);
+      this.nextObject = start.nextObject;
+      this.position = start.position;
+      await this.file.truncate(start.position);
+      throw error;
+    }
+  }
+
+  private async writeImagePage(image: PdfImage, size: PdfPageSize, order: number): Promise<void> {
     const imageNum = this.nextObject++;
     const lengthNum = image.length === undefined ? this.nextObject++ : undefined;
     const contentNum = this.nextObject++;
@@ -134,7 +154,7 @@ class StreamingPdfWriter implements PdfWriter {
     await this.object(contentNum, `<< /Length ${content.length} >>\nstream\n${content}endstream`);
     const resources = `<< /XObject << /Im0 ${imageNum} 0 R >> /ProcSet [/PDF /ImageB /ImageC] >>`;
     await this.object(pageNum, `<< /Type /Page /Parent ${PAGES} 0 R /MediaBox [0 0 ${w} ${h}] /Resources ${resources} /Contents ${contentNum} 0 R >>`);
-    this.pageObjects.push(pageNum);
+    this.pageObjects.push({ order, num: pageNum });
   }
 
   /** Writes the image XObject with its stream; returns the stream's byte length. */
@@ -148,7 +168,7 @@ class StreamingPdfWriter implements PdfWriter {
         `/Filter /${image.filter} /Length ${lengthRef} >>\nstream\n`,
     );
     const start = this.position;
-    for await (const chunk of image.data) await this.writeRaw(chunk);
+    await this.writeGathered(image.data);
     const written = this.position - start;
     if (image.length !== undefined && written !== image.length) {
       throw new ScanError('StorageFailed', `image stream was ${written} bytes, expected ${image.length}`);
@@ -157,9 +177,32 @@ class StreamingPdfWriter implements PdfWriter {
     return written;
   }
 
+  /** Writes a stream in writes of about IMAGE_WRITE_BYTES (one writev of the chunks gathered). */
+  private async writeGathered(data: AsyncIterable<Uint8Array>): Promise<void> {
+    let batch: Uint8Array[] = [];
+    let batched = 0;
+    const flush = async () => {
+      if (batched === 0) return;
+      await this.writeRaw(batch.length === 1 ? (batch[0] as Uint8Array) : Buffer.concat(batch, batched));
+      batch = [];
+      batched = 0;
+    };
+    for await (const chunk of data) {
+      if (chunk.length >= IMAGE_WRITE_BYTES) {
+        await flush();
+        await this.writeRaw(chunk);
+        continue;
+      }
+      batch.push(chunk);
+      batched += chunk.length;
+      if (batched >= IMAGE_WRITE_BYTES) await flush();
+    }
+    await flush();
+  }
+
   async close(): Promise<PdfSummary> {
     if (this.pageObjects.length === 0) throw new ScanError('Internal', 'a PDF needs at least one page');
-    const kids = this.pageObjects.map((n) => `${n} 0 R`).join(' ');
+    const kids = [...this.pageObjects].sort((a, b) => a.order - b.order).map((p) => `${p.num} 0 R`).join(' ');
     await this.object(PAGES, `<< /Type /Pages /Kids [${kids}] /Count ${this.pageObjects.length} >>`);
     await this.object(CATALOG, `<< /Type /Catalog /Pages ${PAGES} 0 R >>`);
     const date = pdfDate(this.info.createdAt);
