@@ -15,7 +15,7 @@ import type Bonjour from 'bonjour-service';
 import type { Browser } from 'bonjour-service';
 import type { DiscoveryReport, DiscoverySource } from '../../core/discovery-source.js';
 import { createBonjour, mdnsSocketOf } from './mdns-socket.js';
-import { listMdnsLinks, type LinkSources, type MdnsLink } from './mdns-links.js';
+import { reconcileLinks, type LinkSources, type MdnsLink } from './mdns-links.js';
 import { MDNS_SOURCE, ServiceTracker, type ServiceListeners } from './mdns-services.js';
 
 /** Re-query interval: catches devices whose unsolicited announcement was lost. */
@@ -122,25 +122,21 @@ export function createMdnsDiscovery(deps: MdnsDiscoveryDeps): MdnsDiscovery {
 
   /** Opens links that appeared, closes those whose interface (or address) went away. */
   const syncLinks = (): void => {
-    let current: MdnsLink[];
     try {
-      current = listMdnsLinks(deps.restrictTo, deps.links);
+      reconcileLinks(links, deps.restrictTo, deps.links, {
+        gone(id, state) {
+          drop(state);
+          logger.info({ link: id }, 'mDNS: interface gone');
+        },
+        added(link) {
+          const state: LinkState = { link, failures: 0 };
+          links.set(link.id, state);
+          logger.info({ link: link.id }, 'mDNS: browsing on interface');
+          open(state);
+        },
+      });
     } catch (error) {
       return void logger.warn({ err: error }, 'cannot list network interfaces');
-    }
-    const ids = new Set(current.map((l) => l.id));
-    for (const [id, state] of links) {
-      if (ids.has(id)) continue;
-      links.delete(id);
-      drop(state);
-      logger.info({ link: id }, 'mDNS: interface gone');
-    }
-    for (const link of current) {
-      if (links.has(link.id)) continue;
-      const state: LinkState = { link, failures: 0 };
-      links.set(link.id, state);
-      logger.info({ link: link.id }, 'mDNS: browsing on interface');
-      open(state);
     }
     if (links.size === 0) logger.debug({ restrictTo: deps.restrictTo }, 'mDNS: no multicast-capable interface yet');
   };

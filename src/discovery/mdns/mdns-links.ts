@@ -86,3 +86,26 @@ export function interfaceIndex(interfaceName: string, interfaces: NodeJS.Dict<Ne
   const scoped = interfaces[interfaceName]?.find((i) => i.family === 'IPv6' && i.scopeid !== undefined && i.scopeid > 0);
   return scoped ? String(scoped.scopeid) : undefined;
 }
+
+/** What to do with a map of per-link state when the interface list is read again. */
+export interface LinkChanges<T> {
+  /** A link whose interface (or address) went away; already removed from the map. */
+  gone(id: string, state: T): void;
+  /** A link not in the map yet; the caller adds its state. */
+  added(link: MdnsLink): void;
+}
+
+/**
+ * Reads the links again and reconciles `known` (keyed by link id) with them: the mDNS browser and
+ * the DNS-SD advertiser both follow interfaces this way. Throws when the interfaces cannot be listed.
+ */
+export function reconcileLinks<T>(known: Map<string, T>, restrictTo: string | undefined, sources: LinkSources | undefined, changes: LinkChanges<T>): void {
+  const current = listMdnsLinks(restrictTo, sources);
+  const ids = new Set(current.map((l) => l.id));
+  for (const [id, state] of known) {
+    if (ids.has(id)) continue;
+    known.delete(id);
+    changes.gone(id, state);
+  }
+  for (const link of current) if (!known.has(link.id)) changes.added(link);
+}

@@ -12,7 +12,7 @@
 import { hostname, networkInterfaces } from 'node:os';
 import type { Logger } from '../../core/logger.js';
 import { DEFAULT_INTERFACE_CHECK_MS, type LinkBonjourFactory } from '../../discovery/mdns/mdns-discovery.js';
-import { listMdnsLinks, type LinkSources, type MdnsLink } from '../../discovery/mdns/mdns-links.js';
+import { reconcileLinks, type LinkSources, type MdnsLink } from '../../discovery/mdns/mdns-links.js';
 import { createBonjour } from '../../discovery/mdns/mdns-socket.js';
 import type { EsclAdvert, EsclAdvertiser } from '../advert.js';
 import { esclServiceType, hostRecords, instanceFqdn, MDNS_DOMAIN, serviceRecords, uniqueRecords, type MdnsRecord } from './dns-sd-records.js';
@@ -121,21 +121,18 @@ export function createDnsSdAdvertiser(deps: DnsSdAdvertiserDeps): DnsSdAdvertise
   /** Opens links that appeared (or whose socket failed), closes those that went, then refreshes. */
   const syncLinks = (): void => {
     if (!running) return;
-    let current: MdnsLink[];
     try {
-      current = listMdnsLinks(deps.restrictTo, deps.links);
+      reconcileLinks(responders, deps.restrictTo, deps.links, {
+        gone(id, responder) {
+          // The interface may still be up with another address: say goodbye where we still can.
+          void responder.close(true);
+          logger.info({ link: id }, 'DNS-SD: interface gone');
+        },
+        added: open,
+      });
     } catch (error) {
       return void logger.warn({ err: error }, 'cannot list network interfaces');
     }
-    const ids = new Set(current.map((l) => l.id));
-    for (const [id, responder] of responders) {
-      if (ids.has(id)) continue;
-      responders.delete(id);
-      // The interface may still be up with another address: say goodbye where we still can.
-      void responder.close(true);
-      logger.info({ link: id }, 'DNS-SD: interface gone');
-    }
-    for (const link of current) if (!responders.has(link.id)) open(link);
     refresh();
   };
 
