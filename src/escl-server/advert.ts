@@ -40,6 +40,8 @@ export interface EsclAdvertiser {
   publish(advert: EsclAdvert): void;
   /** Sends goodbyes for one shared scanner (offline, unshared). */
   withdraw(scannerId: string): void;
+  /** Opens the links and announces what was published so far (optional: a recorder needs none). */
+  start?(): void;
   /** Goodbyes for all, sockets closed. */
   stop(): Promise<void>;
 }

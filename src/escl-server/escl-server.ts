@@ -8,6 +8,7 @@ import { networkInterfaces, hostname } from 'node:os';
 import { join } from 'node:path';
 import type { BlockList } from 'node:net';
 import type { GatewayApi, ScannerView } from '../core/gateway-api.js';
+import type { DeviceFinding } from '../core/device.js';
 import type { JobEvent } from '../core/job.js';
 import type { Logger } from '../core/logger.js';
 import { SERVED_MIME_TYPES, servedColorSpaces, servedInputSources } from '../protocols/escl/server-capabilities.js';
@@ -19,6 +20,9 @@ import { closeScanner, listenScanner, type TlsPair } from './scanner-listener.js
 import type { EsclServerSettings } from './settings.js';
 import { SharedScanner } from './shared-scanner.js';
 import { loadTlsPair } from './tls-pair.js';
+
+/** Prefix of a finding key that names a UUID (src/core/device.ts). */
+const UUID_KEY = 'uuid:';
 
 /** How often forgotten jobs are looked for. */
 export const SWEEP_INTERVAL_MS = 1000;
@@ -67,6 +71,16 @@ export class EsclServer {
     return `${this.deps.settings.tls ? 'https' : 'http'}://${hostAddress()}:${port}/eSCL`;
   }
 
+  /**
+   * True for a discovery finding that is one of this gateway's own adverts (its key is a UUID
+   * the port book gave a shared scanner): the root drops those, so the gateway never adopts
+   * what it shares as a new eSCL scanner.
+   */
+  isOwnFinding(finding: Pick<DeviceFinding, 'key'>): boolean {
+    if (!this.deps.settings.enabled || !finding.key.startsWith(UUID_KEY)) return false;
+    return this.book.hasUuid(finding.key.slice(UUID_KEY.length));
+  }
+
   async start(): Promise<void> {
     if (!this.deps.settings.enabled) return;
     this.allow = allowListOf(this.deps.settings.allow ?? [...LOOPBACK_CIDRS, ...hostSubnets()]);
@@ -81,6 +95,8 @@ export class EsclServer {
     for (const view of gateway.listScanners()) this.onView(view);
     this.sweepTimer = setInterval(() => void this.sweep(), SWEEP_INTERVAL_MS);
     this.sweepTimer.unref();
+    // After the first publish() calls: the advertiser probes names once, for what is shared now.
+    this.deps.advertiser?.start?.();
   }
 
   async stop(): Promise<void> {
