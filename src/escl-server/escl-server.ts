@@ -3,7 +3,6 @@
  * root at `/eSCL`, jobs through the gateway's own queue, adverts published while a shared scanner
  * is online and withdrawn when it goes offline, is unshared, or the gateway stops.
  */
-import type { Server } from 'node:http';
 import { networkInterfaces, hostname } from 'node:os';
 import { join } from 'node:path';
 import type { BlockList } from 'node:net';
@@ -16,7 +15,7 @@ import type { EsclAdvert, EsclAdvertiser } from './advert.js';
 import { LOOPBACK_CIDRS, allowListOf, hostSubnets, type BasicCredentials } from './access.js';
 import { PortBook } from './port-book.js';
 import { ICON_PATH, handleScannerRequest } from './scanner-routes.js';
-import { closeScanner, listenScanner, type TlsPair } from './scanner-listener.js';
+import { listenScanner, type ScannerListener, type TlsPair } from './scanner-listener.js';
 import type { EsclServerSettings } from './settings.js';
 import { SharedScanner } from './shared-scanner.js';
 import { loadTlsPair } from './tls-pair.js';
@@ -39,7 +38,7 @@ export interface EsclServerDeps {
 
 interface Shared {
   scanner: SharedScanner;
-  server?: Server;
+  server?: ScannerListener;
   /** The advert last published, to publish again only on change. */
   advert?: string;
 }
@@ -148,14 +147,13 @@ export class EsclServer {
 
   private async listen(id: string, entry: Shared): Promise<void> {
     const identity = this.book.identityOf(id);
-    const { username, password, tls } = this.deps.settings;
+    const { username, password } = this.deps.settings;
     const credentials: BasicCredentials | undefined = username ? { username, password } : undefined;
     const view = this.deps.gateway.getScanner(id);
     const routes = {
       scanner: entry.scanner,
       gateway: this.deps.gateway,
       identity,
-      secure: tls,
       allow: this.allow!,
       ...(credentials ? { credentials } : {}),
       sharedUrl: view ? (this.sharedUrl(view) ?? '') : '',
@@ -163,7 +161,7 @@ export class EsclServer {
     };
     try {
       const server = await listenScanner(identity.port, this.tls, (req, res) => void handleScannerRequest(req, res, routes));
-      if (this.shared.get(id) !== entry) return void (await closeScanner(server));
+      if (this.shared.get(id) !== entry) return void (await server.close());
       entry.server = server;
       this.deps.logger.info({ scanner: id, port: identity.port, url: routes.sharedUrl }, 'eSCL server: scanner shared');
     } catch (err) {
@@ -207,7 +205,7 @@ export class EsclServer {
     this.shared.delete(id);
     if (entry.advert !== undefined) this.deps.advertiser?.withdraw(id);
     await entry.scanner.close();
-    if (entry.server) await closeScanner(entry.server);
+    if (entry.server) await entry.server.close();
   }
 
   private async sweep(): Promise<void> {

@@ -6,6 +6,7 @@
 import { createReadStream } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { BlockList } from 'node:net';
+import type { TLSSocket } from 'node:tls';
 import { ScanError } from '../core/errors.js';
 import type { GatewayApi } from '../core/gateway-api.js';
 import type { Logger } from '../core/logger.js';
@@ -32,7 +33,6 @@ export interface ScannerRoutesDeps {
   scanner: SharedScanner;
   gateway: GatewayApi;
   identity: SharedIdentity;
-  secure: boolean;
   allow: BlockList;
   credentials?: BasicCredentials;
   /** The URL published as `shared_url`. */
@@ -170,7 +170,8 @@ export function statusForError(error: unknown): number {
 
 /** The scheme and host this client reached us by (its Host header when sane, else our own address). */
 function baseUrl(req: IncomingMessage, deps: ScannerRoutesDeps): string {
-  const scheme = deps.secure ? 'https' : 'http';
+  // TLS and plain HTTP share the port: the scheme is the one this connection speaks.
+  const scheme = (req.socket as TLSSocket).encrypted === true ? 'https' : 'http';
   const host = req.headers.host;
   if (host !== undefined && SAFE_HOST.test(host)) return `${scheme}://${host}`;
   const local = req.socket.localAddress ?? '127.0.0.1';
