@@ -45,7 +45,11 @@ export class DeviceRegistry implements DeviceRecords {
 
   /** The face discovery sources report to: findings merge in, goodbyes withdraw. */
   discoveryReport(): DiscoveryReport {
-    return { found: (finding) => void (this.deps.isOwnFinding?.(finding) ? undefined : this.report(finding)), goodbye: (key, source, url) => this.withdraw(key, source, url) };
+    const found = (finding: DeviceFinding): void => {
+      if (!this.deps.isOwnFinding?.(finding)) return void this.report(finding);
+      this.deps.logger?.debug({ key: finding.key, source: finding.source }, 'finding is an advert of this gateway: not a device');
+    };
+    return { found, goodbye: (key, source, url) => this.withdraw(key, source, url) };
   }
 
   /** Subscribes to a registry event. */

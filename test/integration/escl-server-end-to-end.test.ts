@@ -7,12 +7,11 @@ import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMosquitto, freePort, type MosquittoBroker } from '../helpers/mosquitto.js';
 import { connectProbe, type MqttProbe } from '../helpers/mqtt-probe.js';
-import { decodePnm } from '../protocols/sane/helpers.js';
 import { SANED_AVAILABLE, startSaned, type SanedHarness } from '../sim/saned/saned.js';
 import { parseScannerCapabilities } from '../../src/protocols/escl/capabilities.js';
 import { parseScannerStatus } from '../../src/protocols/escl/status.js';
 import { startGateway, waitForScanner, type GatewayProcess } from './gateway-process.js';
-import { AIRSCAN_DEVICE_NAME, referenceBatch, scanWith } from './escl-clients.js';
+import { AIRSCAN_DEVICE_NAME, referenceBatch, samePixels, scanWith } from './escl-clients.js';
 
 const PICTURE = 'test-picture "Color pattern"\n';
 /** 40 x 30 mm at 75 dpi: quick pages. */
@@ -79,32 +78,6 @@ async function clientScan(scanner: string, run: () => ReturnType<typeof scanWith
   const done = await jobs.next((m) => ['done', 'failed', 'cancelled'].includes(m.json<JobEvent>().state), 30_000);
   await jobs.stop();
   return { got, job: done.json<JobEvent>() };
-}
-
-/**
- * The client's page against the direct scan: same width and samples. SANE's escl backend renders a
- * PDF page through cairo and hands out RGB even in Gray mode; its grey pages then hold R = G = B.
- * sane-airscan sizes a page from the region it asked for (355/300 inch at 75 dpi = 89 lines) and
- * pads the image the device sent to that height; the test backend rounds its area to whole mm
- * (88 lines). So up to `padRows` extra rows at the bottom are the client's, not the gateway's.
- */
-function samePixels(mine: Buffer, theirs: Buffer, padRows = 0): void {
-  const full = decodePnm(mine);
-  const b = decodePnm(theirs);
-  expect(full.height - b.height).toBeGreaterThanOrEqual(0);
-  expect(full.height - b.height).toBeLessThanOrEqual(padRows);
-  const a = { ...full, height: b.height, data: full.data.subarray(0, full.width * full.channels * b.height) };
-  let data = a.data;
-  if (a.channels === 3 && b.channels === 1) {
-    const grey = Buffer.alloc(a.width * a.height);
-    for (let i = 0; i < grey.length; i++) {
-      expect(a.data[i * 3] === a.data[i * 3 + 1] && a.data[i * 3] === a.data[i * 3 + 2]).toBe(true);
-      grey[i] = a.data[i * 3]!;
-    }
-    data = grey;
-  } else expect(a.channels).toBe(b.channels);
-  expect([a.width, a.height]).toEqual([b.width, b.height]);
-  expect(data.equals(b.data)).toBe(true);
 }
 
 const airscan = (args: string[]) => () => scanWith('airscan', `${base}/eSCL`, `airscan:e0:${AIRSCAN_DEVICE_NAME}`, args);
