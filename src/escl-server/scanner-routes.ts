@@ -167,7 +167,9 @@ function watchDelivery(res: ServerResponse, file: ReturnType<typeof createReadSt
   res.once('close', () => {
     const finished = res.writableFinished || (file.bytesRead >= bytes && (socket?.writableLength ?? 0) === 0);
     if (!finished) return broken();
-    if (!socket || socket.destroyed) return;
+    if (!socket) return;
+    // The reset may have come in before this close event ran.
+    if (socket.destroyed) return void (socket.errored ? broken() : undefined);
     const onClose = (hadError: boolean) => {
       if (watching.get(socket) === stop) watching.delete(socket);
       if (hadError) broken();
