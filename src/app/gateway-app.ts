@@ -47,6 +47,7 @@ import { scanOnButton } from '../triggers/button-scan.js';
 import { createDeviceEventSource } from '../triggers/device-event-source.js';
 import { createAdfLoadedSource } from '../triggers/adf-loaded-source.js';
 import { EsclServer } from '../escl-server/escl-server.js';
+import { createDnsSdAdvertiser } from '../escl-server/dns-sd/dns-sd-advertiser.js';
 import type { LogFeed } from '../core/log-feed.js';
 import { createDocumentLibrary } from '../library/document-library.js';
 import { createWebServer } from '../web/web-server.js';
@@ -76,7 +77,13 @@ export function createGatewayApp({ config, logger, version, logs }: GatewayAppDe
   const protocolTracer: ProtocolTracer = tracer ?? NO_TRACE;
 
   const modules = PROTOCOL_MODULES;
-  const registry = new DeviceRegistry({ logger: logger.child({ component: 'registry' }), protocolPreference: protocolPreference(modules), protocolFor: (id) => config.protocol_preference[id] });
+  const registry = new DeviceRegistry({
+    logger: logger.child({ component: 'registry' }),
+    protocolPreference: protocolPreference(modules),
+    protocolFor: (id) => config.protocol_preference[id],
+    // The gateway's mDNS browsing sees the `_uscan` adverts of the scanners it shares: those are not devices.
+    isOwnFinding: (finding) => esclServer.isOwnFinding(finding),
+  });
   const discovery = createDiscoverySources({ config, modules, report: registry.discoveryReport(), logger, tracer: protocolTracer });
   const connection = new MqttConnection({ config: mqttSettingsFrom(config.mqtt), logger, will: bridgeWill(baseTopic) });
 
@@ -122,7 +129,16 @@ export function createGatewayApp({ config, logger, version, logs }: GatewayAppDe
     sharedUrl: (view): string | undefined => esclServer.sharedUrl(view),
   });
   // Shares scanners onward as eSCL devices (issue 12); their jobs go through the gateway's queue.
-  const esclServer: EsclServer = new EsclServer({ settings: config.escl_server, gateway, dataFolder, logger: logger.child({ component: 'escl-server' }) });
+  const esclServer: EsclServer = new EsclServer({
+    settings: config.escl_server,
+    gateway,
+    dataFolder,
+    logger: logger.child({ component: 'escl-server' }),
+    // DNS-SD only when sharing, on the links discovery browses (discovery.mdns_interface).
+    ...(config.escl_server.enabled
+      ? { advertiser: createDnsSdAdvertiser({ logger: logger.child({ component: 'dns-sd' }), ...(config.discovery.mdns_interface ? { restrictTo: config.discovery.mdns_interface } : {}) }) }
+      : {}),
+  });
 
   const bridge = createMqttBridge({
     connection,

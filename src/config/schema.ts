@@ -183,7 +183,7 @@ export const CONFIG_SCHEMA: ConfigSectionSpec = {
     },
     username: text('HTTP basic-auth user name for the eSCL server; empty: no authentication (macOS Image Capture cannot authenticate)'),
     password: text('HTTP basic-auth password for the eSCL server', '', { sensitive: true }),
-    tls: flag('Serve HTTPS (advertised as _uscans._tcp) with a self-signed certificate kept in the data folder, instead of plain HTTP', false),
+    tls: flag('Also speak HTTPS on each shared scanner\'s port (beside plain HTTP; advertised as _uscans._tcp and _uscan._tcp) with a self-signed certificate kept in the data folder', false),
     job_timeout_s: integer('Seconds an eSCL job may go without its client fetching or deleting it before it is cancelled', 60, 1, MAX_SECONDS),
   },
   log: {

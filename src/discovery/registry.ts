@@ -29,6 +29,8 @@ export interface DeviceRegistryDeps {
   protocolPreference?: readonly ProtocolName[];
   /** The protocol the user chose for one scanner (by id; config `protocol_preference`), used while the device speaks it. */
   protocolFor?: (id: string) => ProtocolName | undefined;
+  /** True for a finding this gateway made itself (its own eSCL adverts, issue 12): dropped on arrival. */
+  isOwnFinding?: (finding: DeviceFinding) => boolean;
 }
 
 /** Merges findings by key (and host, for keys two devices share) into records and announces what changed. */
@@ -43,7 +45,11 @@ export class DeviceRegistry implements DeviceRecords {
 
   /** The face discovery sources report to: findings merge in, goodbyes withdraw. */
   discoveryReport(): DiscoveryReport {
-    return { found: (finding) => void this.report(finding), goodbye: (key, source, url) => this.withdraw(key, source, url) };
+    const found = (finding: DeviceFinding): void => {
+      if (!this.deps.isOwnFinding?.(finding)) return void this.report(finding);
+      this.deps.logger?.debug({ key: finding.key, source: finding.source }, 'finding is an advert of this gateway: not a device');
+    };
+    return { found, goodbye: (key, source, url) => this.withdraw(key, source, url) };
   }
 
   /** Subscribes to a registry event. */

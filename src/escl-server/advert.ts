@@ -14,7 +14,7 @@ export interface EsclAdvert {
   uuid: string;
   /** The shared scanner's own TCP port; its eSCL root is `/eSCL` (TXT `rs=eSCL`). */
   port: number;
-  /** True: served over TLS, advertised as `_uscans._tcp`; false: `_uscan._tcp`. */
+  /** True: the port speaks TLS and plain HTTP, advertised as both `_uscans._tcp` and `_uscan._tcp`; false: `_uscan._tcp` only. */
   secure: boolean;
   /** TXT `ty`: make and model. */
   makeAndModel: string;
@@ -40,6 +40,8 @@ export interface EsclAdvertiser {
   publish(advert: EsclAdvert): void;
   /** Sends goodbyes for one shared scanner (offline, unshared). */
   withdraw(scannerId: string): void;
+  /** Opens the links and announces what was published so far (optional: a recorder needs none). */
+  start?(): void;
   /** Goodbyes for all, sockets closed. */
   stop(): Promise<void>;
 }

@@ -3,11 +3,11 @@
  * root at `/eSCL`, jobs through the gateway's own queue, adverts published while a shared scanner
  * is online and withdrawn when it goes offline, is unshared, or the gateway stops.
  */
-import type { Server } from 'node:http';
 import { networkInterfaces, hostname } from 'node:os';
 import { join } from 'node:path';
 import type { BlockList } from 'node:net';
 import type { GatewayApi, ScannerView } from '../core/gateway-api.js';
+import type { DeviceFinding } from '../core/device.js';
 import type { JobEvent } from '../core/job.js';
 import type { Logger } from '../core/logger.js';
 import { SERVED_MIME_TYPES, servedColorSpaces, servedInputSources } from '../protocols/escl/server-capabilities.js';
@@ -15,10 +15,13 @@ import type { EsclAdvert, EsclAdvertiser } from './advert.js';
 import { LOOPBACK_CIDRS, allowListOf, hostSubnets, type BasicCredentials } from './access.js';
 import { PortBook } from './port-book.js';
 import { ICON_PATH, handleScannerRequest } from './scanner-routes.js';
-import { closeScanner, listenScanner, type TlsPair } from './scanner-listener.js';
+import { listenScanner, type ScannerListener, type TlsPair } from './scanner-listener.js';
 import type { EsclServerSettings } from './settings.js';
 import { SharedScanner } from './shared-scanner.js';
 import { loadTlsPair } from './tls-pair.js';
+
+/** Prefix of a finding key that names a UUID (src/core/device.ts). */
+const UUID_KEY = 'uuid:';
 
 /** How often forgotten jobs are looked for. */
 export const SWEEP_INTERVAL_MS = 1000;
@@ -35,7 +38,7 @@ export interface EsclServerDeps {
 
 interface Shared {
   scanner: SharedScanner;
-  server?: Server;
+  server?: ScannerListener;
   /** The advert last published, to publish again only on change. */
   advert?: string;
 }
@@ -67,6 +70,16 @@ export class EsclServer {
     return `${this.deps.settings.tls ? 'https' : 'http'}://${hostAddress()}:${port}/eSCL`;
   }
 
+  /**
+   * True for a discovery finding that is one of this gateway's own adverts (its key is a UUID
+   * the port book gave a shared scanner): the root drops those, so the gateway never adopts
+   * what it shares as a new eSCL scanner.
+   */
+  isOwnFinding(finding: Pick<DeviceFinding, 'key'>): boolean {
+    if (!this.deps.settings.enabled || !finding.key.startsWith(UUID_KEY)) return false;
+    return this.book.hasUuid(finding.key.slice(UUID_KEY.length));
+  }
+
   async start(): Promise<void> {
     if (!this.deps.settings.enabled) return;
     this.allow = allowListOf(this.deps.settings.allow ?? [...LOOPBACK_CIDRS, ...hostSubnets()]);
@@ -81,6 +94,8 @@ export class EsclServer {
     for (const view of gateway.listScanners()) this.onView(view);
     this.sweepTimer = setInterval(() => void this.sweep(), SWEEP_INTERVAL_MS);
     this.sweepTimer.unref();
+    // After the first publish() calls: the advertiser probes names once, for what is shared now.
+    this.deps.advertiser?.start?.();
   }
 
   async stop(): Promise<void> {
@@ -132,14 +147,13 @@ export class EsclServer {
 
   private async listen(id: string, entry: Shared): Promise<void> {
     const identity = this.book.identityOf(id);
-    const { username, password, tls } = this.deps.settings;
+    const { username, password } = this.deps.settings;
     const credentials: BasicCredentials | undefined = username ? { username, password } : undefined;
     const view = this.deps.gateway.getScanner(id);
     const routes = {
       scanner: entry.scanner,
       gateway: this.deps.gateway,
       identity,
-      secure: tls,
       allow: this.allow!,
       ...(credentials ? { credentials } : {}),
       sharedUrl: view ? (this.sharedUrl(view) ?? '') : '',
@@ -147,7 +161,7 @@ export class EsclServer {
     };
     try {
       const server = await listenScanner(identity.port, this.tls, (req, res) => void handleScannerRequest(req, res, routes));
-      if (this.shared.get(id) !== entry) return void (await closeScanner(server));
+      if (this.shared.get(id) !== entry) return void (await server.close());
       entry.server = server;
       this.deps.logger.info({ scanner: id, port: identity.port, url: routes.sharedUrl }, 'eSCL server: scanner shared');
     } catch (err) {
@@ -191,7 +205,7 @@ export class EsclServer {
     this.shared.delete(id);
     if (entry.advert !== undefined) this.deps.advertiser?.withdraw(id);
     await entry.scanner.close();
-    if (entry.server) await closeScanner(entry.server);
+    if (entry.server) await entry.server.close();
   }
 
   private async sweep(): Promise<void> {

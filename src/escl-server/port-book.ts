@@ -56,6 +56,12 @@ export class PortBook {
     return entry;
   }
 
+  /** True when `uuid` (any case) is one this book gave a scanner: an advert of ours, not a device. */
+  hasUuid(uuid: string): boolean {
+    const wanted = uuid.toLowerCase();
+    return [...this.entries.values()].some((e) => e.uuid.toLowerCase() === wanted);
+  }
+
   /** Resolves when every change so far is on disk. */
   flush(): Promise<void> {
     return this.writing;

@@ -5,7 +5,8 @@
  */
 import { createReadStream } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { BlockList } from 'node:net';
+import type { BlockList, Socket } from 'node:net';
+import type { TLSSocket } from 'node:tls';
 import { ScanError } from '../core/errors.js';
 import type { GatewayApi } from '../core/gateway-api.js';
 import type { Logger } from '../core/logger.js';
@@ -32,7 +33,6 @@ export interface ScannerRoutesDeps {
   scanner: SharedScanner;
   gateway: GatewayApi;
   identity: SharedIdentity;
-  secure: boolean;
   allow: BlockList;
   credentials?: BasicCredentials;
   /** The URL published as `shared_url`. */
@@ -42,6 +42,7 @@ export interface ScannerRoutesDeps {
 
 /** Handles one request; never throws (errors become HTTP statuses). */
 export async function handleScannerRequest(req: IncomingMessage, res: ServerResponse, deps: ScannerRoutesDeps): Promise<void> {
+  askedAgain(req.socket);
   if (!isAllowed(deps.allow, req.socket.remoteAddress)) return void end(res, 403);
   if (deps.credentials && !checkBasicAuth(req.headers.authorization, deps.credentials)) {
     return void end(res, 401, { 'WWW-Authenticate': 'Basic realm="scan2mqtt", charset="UTF-8"' });
@@ -142,13 +143,7 @@ async function nextDocument(req: IncomingMessage, res: ServerResponse, job: Serv
       const file = createReadStream(page.path);
       file.once('error', () => res.destroy());
       job.sending(index);
-      const socket = res.socket;
-      // A client that read the whole page often closes before our last write's callback runs; only
-      // a page not wholly handed to the kernel counts as broken off.
-      res.once('close', () => {
-        const handedOver = res.writableFinished || (file.bytesRead >= page.bytes && (socket?.writableLength ?? 0) === 0);
-        if (!handedOver) job.undelivered(index);
-      });
+      watchDelivery(res, file, page.bytes, () => job.undelivered(index));
       file.pipe(res);
       return;
     }
@@ -157,6 +152,41 @@ async function nextDocument(req: IncomingMessage, res: ServerResponse, job: Serv
     if (left <= 0) return end(res, 503, { 'Retry-After': String(RETRY_AFTER_S) });
     await job.changed(left);
   }
+}
+
+/**
+ * Calls `broken` when the page did not reach the client. Written out is not enough: a whole page
+ * may sit in socket buffers when the client drops, and then its kernel answers the unread data
+ * with a reset. So a page counts as broken off when the response did not finish, or when its
+ * connection is later reset (a client that read everything closes cleanly or asks again on it).
+ * A client that read the whole page often closes before our last write's callback runs: all
+ * bytes read from the file and none left queued counts as finished.
+ */
+function watchDelivery(res: ServerResponse, file: ReturnType<typeof createReadStream>, bytes: number, broken: () => void): void {
+  const socket = res.socket;
+  res.once('close', () => {
+    const finished = res.writableFinished || (file.bytesRead >= bytes && (socket?.writableLength ?? 0) === 0);
+    if (!finished) return broken();
+    if (!socket) return;
+    // The reset may have come in before this close event ran.
+    if (socket.destroyed) return void (socket.errored ? broken() : undefined);
+    const onClose = (hadError: boolean) => {
+      if (watching.get(socket) === stop) watching.delete(socket);
+      if (hadError) broken();
+    };
+    const stop = () => socket.off('close', onClose);
+    watching.set(socket, stop);
+    socket.once('close', onClose);
+  });
+}
+
+/** Connections whose last page is watched for a reset; a new request on one ends the watch (the client read it). */
+const watching = new WeakMap<Socket, () => void>();
+
+/** A request arrived on `socket`: the page before it on this connection was read. */
+function askedAgain(socket: Socket): void {
+  watching.get(socket)?.();
+  watching.delete(socket);
 }
 
 /** The HTTP status for a refused job. */
@@ -170,7 +200,8 @@ export function statusForError(error: unknown): number {
 
 /** The scheme and host this client reached us by (its Host header when sane, else our own address). */
 function baseUrl(req: IncomingMessage, deps: ScannerRoutesDeps): string {
-  const scheme = deps.secure ? 'https' : 'http';
+  // TLS and plain HTTP share the port: the scheme is the one this connection speaks.
+  const scheme = (req.socket as TLSSocket).encrypted === true ? 'https' : 'http';
   const host = req.headers.host;
   if (host !== undefined && SAFE_HOST.test(host)) return `${scheme}://${host}`;
   const local = req.socket.localAddress ?? '127.0.0.1';

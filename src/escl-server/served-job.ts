@@ -125,7 +125,8 @@ export class ServedJob {
 
   /** The response carrying page `index` broke off: the client gets the same page again. */
   undelivered(index: number): void {
-    if (this.nextIndex <= index) return;
+    // Only while it is the last page handed out: a later one served means the client has moved on.
+    if (this.nextIndex !== index + 1) return;
     this.nextIndex = index;
     if (this.state === 'Completed') this.set('Processing', ['JobTransferring']);
   }

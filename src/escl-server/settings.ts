@@ -10,7 +10,7 @@ export interface EsclServerSettings {
   /** Basic-auth credentials; empty username: no authentication. */
   username: string;
   password: string;
-  /** Serve HTTPS with a self-signed certificate (kept in the data folder) instead of HTTP. */
+  /** Also speak HTTPS on each port, beside plain HTTP, with a self-signed certificate kept in the data folder. */
   tls: boolean;
   /** Seconds an eSCL job may go without its client asking about it before it is cancelled. */
   job_timeout_s: number;

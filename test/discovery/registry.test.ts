@@ -220,3 +220,18 @@ describe('DeviceRegistry protocol preference', () => {
     expect(ranked.getByKey(UUID_KEY)?.protocol).toBe('wsd');
   });
 });
+
+describe('DeviceRegistry own findings', () => {
+  it("drops a finding the root calls the gateway's own (its eSCL advert) and keeps every other", () => {
+    const own = 'uuid:0b7c9f3a-1111-4222-8333-944455556666';
+    const registry = new DeviceRegistry({ isOwnFinding: (f) => f.key === own });
+    const events = recordEvents(registry);
+    const report = registry.discoveryReport();
+    report.found(mdnsFinding('http://192.0.2.9:8090/eSCL/', 'Lab (shared)', { key: own, hostName: 'gw-scan2mqtt.local.' }));
+    expect(registry.getByKey(own)).toBeUndefined();
+    expect(events).toEqual([]);
+    report.found(SIGHTINGS[1] as DeviceFinding);
+    expect(registry.getByKey(UUID_KEY)?.name).toBe('Brother DCP-L2530DW series');
+    expect(events.map(([name]) => name)).toEqual(['added']);
+  });
+});

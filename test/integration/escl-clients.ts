@@ -8,6 +8,8 @@ import { once } from 'node:events';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { expect } from 'vitest';
+import { decodePnm } from '../protocols/sane/helpers.js';
 
 /** The name the manual sane-airscan entry gets (device `airscan:e0:<name>`). */
 export const AIRSCAN_DEVICE_NAME = 'Gateway eSCL';
@@ -63,4 +65,30 @@ export async function referenceBatch(configDir: string, device: string, args: st
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * The client's page against the direct scan: same width and samples. SANE's escl backend renders a
+ * PDF page through cairo and hands out RGB even in Gray mode; its grey pages then hold R = G = B.
+ * sane-airscan sizes a page from the region it asked for (355/300 inch at 75 dpi = 89 lines) and
+ * pads the image the device sent to that height; the test backend rounds its area to whole mm
+ * (88 lines). So up to `padRows` extra rows at the bottom are the client's, not the gateway's.
+ */
+export function samePixels(mine: Buffer, theirs: Buffer, padRows = 0): void {
+  const full = decodePnm(mine);
+  const b = decodePnm(theirs);
+  expect(full.height - b.height).toBeGreaterThanOrEqual(0);
+  expect(full.height - b.height).toBeLessThanOrEqual(padRows);
+  const a = { ...full, height: b.height, data: full.data.subarray(0, full.width * full.channels * b.height) };
+  let data = a.data;
+  if (a.channels === 3 && b.channels === 1) {
+    const grey = Buffer.alloc(a.width * a.height);
+    for (let i = 0; i < grey.length; i++) {
+      expect(a.data[i * 3] === a.data[i * 3 + 1] && a.data[i * 3] === a.data[i * 3 + 2]).toBe(true);
+      grey[i] = a.data[i * 3]!;
+    }
+    data = grey;
+  } else expect(a.channels).toBe(b.channels);
+  expect([a.width, a.height]).toEqual([b.width, b.height]);
+  expect(data.equals(b.data)).toBe(true);
 }

@@ -15,7 +15,7 @@ import { DEFAULT_INTERFACE_CHECK_MS, type LinkBonjourFactory } from '../../disco
 import { reconcileLinks, type LinkSources, type MdnsLink } from '../../discovery/mdns/mdns-links.js';
 import { createBonjour } from '../../discovery/mdns/mdns-socket.js';
 import type { EsclAdvert, EsclAdvertiser } from '../advert.js';
-import { esclServiceType, hostRecords, instanceFqdn, MDNS_DOMAIN, serviceRecords, uniqueRecords, type MdnsRecord } from './dns-sd-records.js';
+import { esclServiceTypes, hostRecords, instanceFqdn, MDNS_DOMAIN, serviceRecords, uniqueRecords, type MdnsRecord } from './dns-sd-records.js';
 import { buildEsclTxt, encodeTxt } from './escl-txt.js';
 import { instanceLabel, labelKey } from './instance-name.js';
 import { linkAddresses, urlHostOn } from './link-addresses.js';
@@ -75,9 +75,10 @@ export function createDnsSdAdvertiser(deps: DnsSdAdvertiserDeps): DnsSdAdvertise
     const urlHost = urlHostOn(addresses, hostName);
     const services = [...entries.values()].flatMap(({ advert, label }) => {
       if (label === undefined) return [];
-      const origin = `${advert.secure ? 'https' : 'http'}://${urlHost}:${advert.port}`;
-      const txt = encodeTxt(buildEsclTxt(advert, origin));
-      return serviceRecords({ label, serviceType: esclServiceType(advert.secure), host: hostName, port: advert.port, txt });
+      return esclServiceTypes(advert.secure).flatMap(({ type, scheme }) => {
+        const txt = encodeTxt(buildEsclTxt(advert, `${scheme}://${urlHost}:${advert.port}`));
+        return serviceRecords({ label, serviceType: type, host: hostName, port: advert.port, txt });
+      });
     });
     if (services.length === 0) return [];
     return uniqueRecords([...services, ...hostRecords(hostName, addresses)]);
@@ -138,21 +139,22 @@ export function createDnsSdAdvertiser(deps: DnsSdAdvertiserDeps): DnsSdAdvertise
 
   /** Picks the advert's instance name: free among ours, then unclaimed on the network. */
   const claimName = async (scannerId: string, entry: Entry): Promise<void> => {
-    const type = esclServiceType(entry.advert.secure);
-    const taken = (label: string) =>
-      [...entries.values()].some((e) => e !== entry && e.label !== undefined && esclServiceType(e.advert.secure) === type && labelKey(e.label) === labelKey(label));
+    // Every advert has a `_uscan` instance, so one label per advert among all of ours.
+    const types = esclServiceTypes(entry.advert.secure).map((t) => t.type);
+    const taken = (label: string) => [...entries.values()].some((e) => e !== entry && e.label !== undefined && labelKey(e.label) === labelKey(label));
     let label = instanceLabel(entry.advert.name);
     for (let attempt = 1; attempt <= MAX_NAME_ATTEMPTS; attempt++) {
       label = instanceLabel(entry.advert.name, attempt);
       if (taken(label)) continue;
       const sockets = [...responders.values()].map((r) => r.socket);
-      const conflict = await probeForConflict(sockets, instanceFqdn(label, type), deps.probeIntervalMs ?? DEFAULT_PROBE_INTERVAL_MS);
+      let conflict = false;
+      for (const type of types) conflict ||= await probeForConflict(sockets, instanceFqdn(label, type), deps.probeIntervalMs ?? DEFAULT_PROBE_INTERVAL_MS);
       if (entries.get(scannerId) !== entry) return;
       if (!conflict && !taken(label)) break;
       logger.info({ scanner: scannerId, name: label }, 'DNS-SD: instance name in use; trying another');
     }
     entry.label = label;
-    logger.info({ scanner: scannerId, name: label, type }, 'DNS-SD: advertising shared scanner');
+    logger.info({ scanner: scannerId, name: label, types }, 'DNS-SD: advertising shared scanner');
     refresh();
   };
 

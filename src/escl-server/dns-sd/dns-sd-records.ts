@@ -39,6 +39,16 @@ export function esclServiceType(secure: boolean): string {
   return secure ? '_uscans._tcp' : '_uscan._tcp';
 }
 
+/**
+ * The service types one advert is published under: `_uscan._tcp` always, plus `_uscans._tcp` when
+ * the port also speaks TLS (the server tells the two apart by the first byte), so clients that
+ * know only plain eSCL still find it.
+ */
+export function esclServiceTypes(secure: boolean): Array<{ type: string; scheme: 'http' | 'https' }> {
+  const plain = { type: esclServiceType(false), scheme: 'http' as const };
+  return secure ? [plain, { type: esclServiceType(true), scheme: 'https' as const }] : [plain];
+}
+
 /** `label._uscan._tcp.local`. */
 export function instanceFqdn(label: string, serviceType: string): string {
   return `${label}.${serviceType}.${MDNS_DOMAIN}`;
