@@ -4,7 +4,8 @@
  * Debian `scanimage --format=png|jpeg|pdf -o FILE` over SANE's net backend on the same saned
  * in the same run. Medians of several runs each, with peak RSS, and the ratio
  * gateway time / scanimage time (below 1 = the gateway is faster), and the gateway's memory
- * growth (peak RSS during the case's runs - RSS before them).
+ * growth (peak RSS during the case's runs - RSS before them), and the median file sizes. The gateway encodes
+ * JPEG at scanimage's quality (75) so both sides do the same work.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -27,6 +28,10 @@ const JOB_WAIT_MS = 600_000;
 const QUIET_TICKS = 1;
 const QUIET_WINDOW_MS = 100;
 const QUIET_WAIT_MAX_MS = 10_000;
+/** Debian scanimage's JPEG quality (libjpeg's 75, for JPEG and the JPEG pages of its PDFs): the gateway encodes at the same, so both sides do the same work (BENCH_SANE_JPEG_QUALITY overrides; the gateway's own default is 90). */
+const JPEG_QUALITY = process.env.BENCH_SANE_JPEG_QUALITY ?? '75';
+/** BENCH_SANE_PROFILE=DIR: the gateway writes a V8 CPU profile there when it stops. */
+const PROFILE_DIR = process.env.BENCH_SANE_PROFILE;
 /** Cases measured (BENCH_SANE_CASES=300-jpeg,600-png picks some). */
 const ONLY = process.env.BENCH_SANE_CASES?.split(',');
 /** `/usr/bin/time -f %M` prints scanimage's peak RSS (KiB) as the last stderr line. */
@@ -43,21 +48,21 @@ export async function benchSane(): Promise<void> {
   const saned = await startSaned({ testConf: `test-picture "${PICTURE}"` });
   const broker = await startMosquitto();
   const data = await mkdtemp(join(tmpdir(), 'bench-sane-'));
-  const gateway = await startBenchGateway({ brokerUrl: broker.url, dataFolder: data, devices: [{ name: 'Bench', protocol: 'sane', url: `sane://${saned.host}:${saned.port}/test:0`, friendly_name: SCANNER }] })
+  const gateway = await startBenchGateway({ brokerUrl: broker.url, dataFolder: data, devices: [{ name: 'Bench', protocol: 'sane', url: `sane://${saned.host}:${saned.port}/test:0`, friendly_name: SCANNER }], env: { SCAN2MQTT_SCAN_JPEG_QUALITY: JPEG_QUALITY }, nodeArgs: PROFILE_DIR ? [`--cpu-prof`, `--cpu-prof-dir=${PROFILE_DIR}`] : [] });
   const probe = await connectProbe(broker.url);
   try {
     await probe.waitFor(`scan2mqtt/${SCANNER}/availability`, (m) => m.text() === 'online', 30_000);
-    console.log(`test backend picture "${PICTURE}", ${RUNS} runs per row (medians), A4 = ${A4_MM.width} x ${A4_MM.height} mm, colour 8-bit`);
+    console.log(`test backend picture "${PICTURE}", ${RUNS} runs per row (medians), A4 = ${A4_MM.width} x ${A4_MM.height} mm, colour 8-bit, gateway JPEG quality ${JPEG_QUALITY} (scanimage: 75)`);
     const overheadMs = median(await repeat(RUNS, () => wrapperOverhead(saned)));
     for (const c of CASES.filter((k) => !ONLY || ONLY.includes(`${k.resolution}-${k.format}`))) {
       const pid = gateway.child.pid ?? 0;
       // The gateway makes a preview after each job; let it finish so scans are timed alone.
-      const scanQuietly = async () => (await gatewayScan(probe, c).finally(() => quiet(pid))).ms;
+      const scanQuietly = () => gatewayScan(probe, c).finally(() => quiet(pid));
       await scanQuietly(); // warm-up: lazy loading, descriptor cache, page cache
       await scanimageScan(saned, c, data);
       // Alternating runs, so both sides see the same background load on a shared machine.
-      const mine: number[] = [];
-      const theirs: { ms: number; rssMiB: number }[] = [];
+      const mine: { ms: number; bytes: number }[] = [];
+      const theirs: { ms: number; rssMiB: number; bytes: number }[] = [];
       const rssBefore = rssMiB(pid);
       resetPeakRss(pid);
       for (let i = 0; i < RUNS; i++) {
@@ -65,11 +70,11 @@ export async function benchSane(): Promise<void> {
         theirs.push(await scanimageScan(saned, c, data));
       }
       const gatewayRss = peakRssMiB(gateway.child.pid);
-      const mineMs = median(mine);
+      const mineMs = median(mine.map((m) => m.ms));
       const theirsMs = median(theirs.map((t) => t.ms)) - overheadMs;
       const name = `SANE A4 ${c.resolution} dpi colour ${c.format.toUpperCase()}`;
-      report(`${name}: gateway (MQTT command to stored file)`, mineMs, 'ms', `peak RSS ${gatewayRss.toFixed(0)} MiB, growth ${(gatewayRss - rssBefore).toFixed(0)} MiB over ${rssBefore.toFixed(0)}`);
-      report(`${name}: scanimage -o file`, theirsMs, 'ms', `peak RSS ${median(theirs.map((t) => t.rssMiB)).toFixed(1)} MiB`);
+      report(`${name}: gateway (MQTT command to stored file)`, mineMs, 'ms', `${mib(mine)} file, peak RSS ${gatewayRss.toFixed(0)} MiB, growth ${(gatewayRss - rssBefore).toFixed(0)} MiB over ${rssBefore.toFixed(0)}`);
+      report(`${name}: scanimage -o file`, theirsMs, 'ms', `${mib(theirs)} file, peak RSS ${median(theirs.map((t) => t.rssMiB)).toFixed(1)} MiB`);
       report('  gateway / scanimage time', mineMs / theirsMs, 'ratio', mineMs < theirsMs ? `gateway ${((1 - mineMs / theirsMs) * 100).toFixed(0)} % faster` : 'gateway slower');
     }
     console.log(`(scanimage times exclude ${overheadMs.toFixed(1)} ms of its wrapper: unshare + bind mount of a private /etc/services)`);
@@ -80,6 +85,11 @@ export async function benchSane(): Promise<void> {
     await saned.stop();
     await rm(data, { recursive: true, force: true });
   }
+}
+
+/** The median file size of some runs, in MiB. */
+function mib(runs: { bytes: number }[]): string {
+  return `${(median(runs.map((r) => r.bytes)) / 1024 ** 2).toFixed(2)} MiB`;
 }
 
 async function repeat<T>(n: number, run: () => Promise<T>): Promise<T[]> {
@@ -103,7 +113,7 @@ async function gatewayScan(probe: MqttProbe, c: Case): Promise<{ ms: number; byt
   return { ms, bytes };
 }
 
-async function scanimageScan(saned: SanedHarness, c: Case, dir: string): Promise<{ ms: number; rssMiB: number }> {
+async function scanimageScan(saned: SanedHarness, c: Case, dir: string): Promise<{ ms: number; rssMiB: number; bytes: number }> {
   const file = join(dir, `scanimage.${c.format}`);
   const args = ['-d', `net:${saned.host}:test:0`, '--mode', 'Color', '--depth', '8', '--resolution', String(c.resolution),
     '-l', '0', '-t', '0', '-x', String(A4_MM.width), '-y', String(A4_MM.height), `--format=${c.format}`, '-o', file];
@@ -112,8 +122,9 @@ async function scanimageScan(saned: SanedHarness, c: Case, dir: string): Promise
   const ms = performance.now() - t0;
   if (result.code !== 0) throw new Error(`scanimage failed: ${result.stderr}`);
   const kib = Number(result.stderr.trim().split('\n').at(-1));
+  const bytes = (await stat(file)).size;
   await rm(file);
-  return { ms, rssMiB: kib / 1024 };
+  return { ms, rssMiB: kib / 1024, bytes };
 }
 
 /** CPU ticks (user + system) a process has used, from /proc/PID/stat. */

@@ -110,7 +110,7 @@ export function createGatewayApp({ config, logger, version, logs }: GatewayAppDe
 
   const gateway: Gateway = new Gateway({
     registry,
-    createDriver: createDriverFactory({ modules, logger, tracer: protocolTracer }),
+    createDriver: createDriverFactory({ modules, logger, tracer: protocolTracer, jpegQuality: config.scan.jpeg_quality }),
     storageSink: (output) => createStorageSink({ storage: jobStorage, targets: targetSet.forJob(output.targets), deliveries, documentFor: jobDocumentOptions(output) }),
     profiles: config.profiles,
     history,

@@ -5,6 +5,8 @@
  */
 import type convict from 'convict';
 import { COLOR_MODES, DOCUMENT_FORMATS, SCAN_SOURCES } from '../core/capabilities.js';
+/** `scan.jpeg_quality` default: the quality SANE pages were always encoded at (src/protocols/sane/page-encoder.ts JPEG_QUALITY). */
+const DEFAULT_JPEG_QUALITY = 90;
 import { DEFAULT_MAX_JOB_MB, DEFAULT_MAX_PAGES, DEFAULT_MIN_PAGE_BYTES_PER_S, DEFAULT_PAGE_GRACE_S } from '../jobs/job-bounds.js';
 import { FORMAT } from './formats.js';
 import { DEFAULT_MIN_FREE_MB } from '../storage/free-space.js';
@@ -126,6 +128,7 @@ export const CONFIG_SCHEMA: ConfigSectionSpec = {
     max_job_mb: integer('MiB one job may deliver; more cancels the job on the device and fails it (LimitExceeded), storing nothing', DEFAULT_MAX_JOB_MB, 1, 1024 ** 3),
     min_page_bytes_per_s: integer('Slowest rate (bytes/s from the device) a page may arrive at after its grace time; slower fails the job (Timeout)', DEFAULT_MIN_PAGE_BYTES_PER_S, 1, 1024 ** 3),
     page_grace_s: integer('Seconds each page gets before min_page_bytes_per_s applies', DEFAULT_PAGE_GRACE_S, 1, MAX_SECONDS),
+    jpeg_quality: integer('JPEG quality (1-100) of pages the gateway encodes itself from raw lines (SANE JPEG and PDF pages); Debian scanimage writes 75; higher is sharper and bigger', DEFAULT_JPEG_QUALITY, 1, 100),
     keep_partial: flag('When the device breaks a batch off (jam, gone, timeout), store its complete pages and report them with "partial": true', true),
   },
   profiles: {

@@ -76,6 +76,8 @@ export interface ScanConfig {
   max_job_mb: number;
   min_page_bytes_per_s: number;
   page_grace_s: number;
+  /** Quality of JPEG pages the gateway encodes from raw lines (SANE). */
+  jpeg_quality: number;
   keep_partial: boolean;
 }
 

@@ -57,6 +57,8 @@ export interface DriverContext {
   /** Already bound to the scanner and protocol. */
   logger: Logger;
   tracer: ProtocolTracer;
+  /** JPEG quality for drivers that encode pages themselves from raw lines (`scan.jpeg_quality`; unset: the driver's default). */
+  jpegQuality?: number;
 }
 
 /** One protocol, as the composition root sees it. */

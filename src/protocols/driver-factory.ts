@@ -17,6 +17,8 @@ export interface DriverFactoryDeps {
   modules: readonly ProtocolModule[];
   logger: Logger;
   tracer: ProtocolTracer;
+  /** `scan.jpeg_quality`, handed to every driver (unset: each driver's default). */
+  jpegQuality?: number;
 }
 
 /** Returns a function that creates the right driver for a record; a record of no known protocol is Unsupported. */
@@ -24,7 +26,7 @@ export function createDriverFactory(deps: DriverFactoryDeps): DriverFactory {
   const byName = new Map(deps.modules.map((m) => [m.name, m]));
   const build = (module: ProtocolModule, record: DeviceRecord, endpoint: DeviceEndpoint): ScannerDriver => {
     const logger = deps.logger.child({ scanner: record.id, protocol: module.name });
-    return module.createDriver({ record, endpoint, logger, tracer: deps.tracer });
+    return module.createDriver({ record, endpoint, logger, tracer: deps.tracer, jpegQuality: deps.jpegQuality });
   };
   const companionsOf = (record: DeviceRecord): ScannerDriver[] => {
     const companions: ScannerDriver[] = [];

@@ -17,6 +17,15 @@ function readmeDefaults(variable: string): Record<string, string> {
   return Object.fromEntries(vars.map((v, i) => [v, values[i] ?? '']));
 }
 
+describe('scan.jpeg_quality', () => {
+  it('defaults to 90, as the README states, and takes 1..100 from its variable', () => {
+    expect(loadConfig({ argv: [], env: {} }).scan.jpeg_quality).toBe(90);
+    expect(readmeDefaults('SCAN2MQTT_SCAN_JPEG_QUALITY').SCAN2MQTT_SCAN_JPEG_QUALITY).toBe('90');
+    expect(loadConfig({ argv: [], env: { SCAN2MQTT_SCAN_JPEG_QUALITY: '75' } }).scan.jpeg_quality).toBe(75);
+    for (const bad of ['0', '101', 'high']) expect(() => loadConfig({ argv: [], env: { SCAN2MQTT_SCAN_JPEG_QUALITY: bad } }), bad).toThrow(/scan\.jpeg_quality/);
+  });
+});
+
 describe('scan bounds settings', () => {
   it('default to 500 pages, 10240 MiB, 1024 bytes/s after 120 s, keeping partial batches', () => {
     const { scan } = loadConfig({ argv: [], env: {} });

@@ -21,6 +21,7 @@ import { DEFAULT_IDLE_CLOSE_MS, DeviceSession, type OpenDevice } from './device-
 import type { PreferredDepth } from './from-domain.js';
 import type { SaneOptionDescriptor } from './descriptors.js';
 import type { SaneDevice } from './messages.js';
+import { JPEG_QUALITY } from './page-encoder.js';
 import { runSaneScan } from './scan-job.js';
 import { buttonOptions, capabilitiesFromDescriptors } from './to-domain.js';
 
@@ -38,6 +39,8 @@ export interface SaneDriverOptions {
   idleCloseMs?: number;
   /** Ask for 16-bit samples where the backend offers them (default: the device default). */
   preferDepth?: PreferredDepth;
+  /** JPEG quality of the pages encoded from raw lines (default JPEG_QUALITY). */
+  jpegQuality?: number;
   /** Overrides of the network time limits. */
   timeouts?: Partial<SaneTimeouts>;
 }
@@ -139,8 +142,8 @@ class SaneDriver implements ScannerDriver {
     const lease = await this.session.acquire();
     this.scanning = true;
     try {
-      const { host, timeouts, logger, deviceLabel: label, preferDepth } = { ...this.options, timeouts: this.timeouts };
-      yield* runSaneScan(lease.device, settings, signal, { host, timeouts, logger, label, ...(preferDepth && { preferDepth }) });
+      const { host, timeouts, logger, deviceLabel: label, preferDepth, jpegQuality = JPEG_QUALITY } = { ...this.options, timeouts: this.timeouts };
+      yield* runSaneScan(lease.device, settings, signal, { host, timeouts, logger, label, jpegQuality, ...(preferDepth && { preferDepth }) });
     } catch (err) {
       lease.failed(err);
       throw err;

@@ -16,7 +16,7 @@ export const saneModule: ProtocolModule = {
     const url = formatSaneUrl(sane);
     return sane.device === undefined ? { url, host: sane.host } : { url, key: saneDeviceKey(sane.host, sane.port, sane.device), host: sane.host };
   },
-  createDriver({ record, endpoint, logger, tracer }) {
+  createDriver({ record, endpoint, logger, tracer, jpegQuality }) {
     const target = parseSaneUrl(endpoint.url);
     if (!target.device) throw new ScanError('InvalidRequest', `${endpoint.url} names no SANE device`);
     return createSaneDriver({
@@ -27,6 +27,7 @@ export const saneModule: ProtocolModule = {
       logger,
       tracer,
       deviceLabel: record.id,
+      ...(jpegQuality !== undefined ? { jpegQuality } : {}),
     });
   },
   discovery({ hosts, rescanIntervalMs, logger, tracer }) {

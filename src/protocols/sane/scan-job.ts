@@ -30,6 +30,8 @@ export interface ScanJobOptions {
   logger: Logger;
   label: string;
   preferDepth?: PreferredDepth;
+  /** Quality of JPEG pages (and of PDF pages, which are JPEG). */
+  jpegQuality: number;
 }
 
 /** One frame as it was read: its layout and where its lines went. */
@@ -128,7 +130,7 @@ class SaneScanJob {
     // The encoder may have stopped listening to `raw` by the time the transfer fails; the
     // failure reaches the consumer through `data` and `done`, so an unread error here is dropped.
     raw.on('error', () => undefined);
-    const data = encodeRawPage(raw, shape, this.encoding);
+    const data = encodeRawPage(raw, shape, this.encoding, this.options.jpegQuality);
     // The encoder may hold bytes back (and compresses them): the page deadline counts what the device sent.
     const received = { bytes: 0 };
     const chunks = countBytes(source.chunks(), received);
@@ -201,14 +203,14 @@ class SaneScanJob {
       const shape = shapeOf(first.layout, first.lines);
       const end = Math.max(0, first.lines * outputLineBytes(first.layout) - 1);
       const raw = first.lines > 0 ? createReadStream(first.path, { start: 0, end }) : Readable.from([]);
-      return this.pageOf(index, encodeRawPage(raw, shape, this.encoding), shape);
+      return this.pageOf(index, encodeRawPage(raw, shape, this.encoding, this.options.jpegQuality), shape);
     }
     const planes = orderPlanes(frames);
     const lines = Math.min(...frames.map((f) => f.lines));
     const layout = { ...first.layout, format: SaneFrame.Rgb };
     const raw = Readable.from(interleavePlanes(planes, outputLineBytes(first.layout), lines, outputSampleBytes(first.layout.depth)));
     const shape = shapeOf(layout, lines);
-    return this.pageOf(index, encodeRawPage(raw, shape, this.encoding), shape);
+    return this.pageOf(index, encodeRawPage(raw, shape, this.encoding, this.options.jpegQuality), shape);
   }
 }
 

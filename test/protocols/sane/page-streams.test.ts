@@ -4,6 +4,7 @@ import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { ScanError } from '../../../src/core/errors.js';
 import { encodeJpegInStrips, parseJpegStrip, restartInterval } from '../../../src/protocols/sane/jpeg-strips.js';
+import { encodeRawPage, JPEG_QUALITY } from '../../../src/protocols/sane/page-encoder.js';
 import { encodePngRows } from '../../../src/protocols/sane/png-rows.js';
 import { collect, decodeImage } from './helpers.js';
 
@@ -53,6 +54,19 @@ describe('strip JPEG encoder', () => {
     const strips = await collect(Readable.from(encodeJpegInStrips(chunked(raw, 65536), { width, height, channels: 3 }, 90)));
     const whole = await sharp(raw, { raw: { width, height, channels: 3 } }).jpeg({ quality: 90, optimiseCoding: false }).toBuffer();
     expect((await decoded(strips)).data.equals((await decoded(whole)).data)).toBe(true);
+  });
+
+  it('encodes raw pages at the quality it is given (scan.jpeg_quality), with the quantisation tables of that quality', async () => {
+    const [width, height] = [96, 64];
+    const raw = picture(width, height, 3);
+    const tablesAt = async (quality: number) => parseJpegStrip(await collect(encodeRawPage(chunked(raw), { width, height, channels: 3, sampleBytes: 1 }, 'jpeg', quality))).tables;
+    const reference = async (quality: number) => parseJpegStrip(await sharp(raw, { raw: { width, height, channels: 3 } }).jpeg({ quality, optimiseCoding: false }).toBuffer()).tables;
+    expect((await tablesAt(75)).equals(await reference(75))).toBe(true);
+    expect((await tablesAt(90)).equals(await reference(90))).toBe(true);
+    expect((await tablesAt(75)).equals(await reference(90))).toBe(false);
+    // The default, when no quality is passed, stays JPEG_QUALITY.
+    const byDefault = parseJpegStrip(await collect(encodeRawPage(chunked(raw), { width, height, channels: 3, sampleBytes: 1 }, 'jpeg'))).tables;
+    expect(byDefault.equals(await reference(JPEG_QUALITY))).toBe(true);
   });
 
   it('passes a failing source on as the stream error', async () => {
