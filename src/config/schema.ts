@@ -5,14 +5,15 @@
  */
 import type convict from 'convict';
 import { COLOR_MODES, DOCUMENT_FORMATS, SCAN_SOURCES } from '../core/capabilities.js';
-/** `scan.jpeg_quality` default: the quality SANE pages were always encoded at (src/protocols/sane/page-encoder.ts JPEG_QUALITY). */
-const DEFAULT_JPEG_QUALITY = 90;
 import { DEFAULT_MAX_JOB_MB, DEFAULT_MAX_PAGES, DEFAULT_MIN_PAGE_BYTES_PER_S, DEFAULT_PAGE_GRACE_S } from '../jobs/job-bounds.js';
 import { FORMAT } from './formats.js';
 import { DEFAULT_MIN_FREE_MB } from '../storage/free-space.js';
 import { DEFAULT_WATCHED_POLL_S } from '../gateway/status-poller.js';
 import { BUTTON_BUSY_POLICIES } from '../triggers/button-scan.js';
 import { DEFAULT_ADF_LOADED_DEBOUNCE_S } from '../triggers/adf-loaded-source.js';
+
+/** `scan.jpeg_quality` default: the quality SANE pages were always encoded at (src/protocols/sane/page-encoder.ts JPEG_QUALITY). */
+const DEFAULT_JPEG_QUALITY = 90;
 
 /** Prefix of every config env variable. */
 export const ENV_PREFIX = 'SCAN2MQTT_';
