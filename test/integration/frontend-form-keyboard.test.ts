@@ -75,9 +75,12 @@ describe('Scan form in Chromium', () => {
     expect(await page.locator('#scan-profile option').allTextContents()).toEqual(['(none)', 'grey_copy']);
     await page.locator('#scan-profile').selectOption('grey_copy');
     const sent = page.waitForRequest((q) => q.method() === 'POST' && q.url().endsWith(`/api/scanners/${RIG_SCANNER}/scan`));
+    const answered = page.waitForResponse((q) => q.request().method() === 'POST' && q.url().endsWith(`/api/scanners/${RIG_SCANNER}/scan`));
     await page.locator('#scan-start').click();
     expect((await sent).postDataJSON()).toMatchObject({ profile: 'grey_copy' });
-    await page.locator('#job[data-state="done"]').waitFor({ timeout: 60_000 });
+    // The earlier test's job is still shown as done until this one's events arrive: wait for this job by id.
+    const job = (await (await answered).json()) as { id: string };
+    await page.locator(`#job[data-job="${job.id}"][data-state="done"]`).waitFor({ timeout: 60_000 });
     const settings = lastScanSettings();
     expect(settings).toMatchObject({ inputSource: 'Platen', colorMode: 'Grayscale8', xResolution: PROFILE.resolution, documentFormat: 'image/jpeg' });
   });
