@@ -233,6 +233,7 @@ export class MqttConnection {
     const isReconnect = this.connectCount > 0;
     this.connectCount++;
     this.outageLogged = { error: false, waiting: false };
+    sendWithoutDelay(this.client);
     this.log.info({ url: this.deps.config.url, reconnect: isReconnect }, 'MQTT connected');
     const filters = [...new Set(this.subscriptions.map((s) => s.filter))];
     if (filters.length > 0 && this.client) {
@@ -272,4 +273,15 @@ async function readTlsFile(key: 'ca' | 'cert' | 'key', path: string): Promise<Bu
   } catch (error) {
     throw new ScanError('InvalidRequest', `mqtt.${key}: cannot read ${path}: ${(error as Error).message}`);
   }
+}
+
+/**
+ * Turns Nagle's algorithm off on the broker socket (TCP or TLS; a WebSocket has none to reach). The
+ * gateway sends bursts of small packets (a job event, the state, availability): with Nagle on, each
+ * one after the first waits for the broker's delayed ACK, which is 40 ms on Linux, so a command's
+ * first answer and a job's end reached the broker 40 ms late.
+ */
+function sendWithoutDelay(client: MqttClient | undefined): void {
+  const stream = client?.stream as { setNoDelay?: (noDelay: boolean) => unknown } | undefined;
+  stream?.setNoDelay?.(true);
 }
