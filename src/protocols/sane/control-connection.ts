@@ -4,7 +4,7 @@
  * deadline, and authorization round trips (PROTOCOLS.md C.5) are handled here.
  */
 import { createHash } from 'node:crypto';
-import { connect, type Socket } from 'node:net';
+import { connect, type Socket, type TcpNetConnectOpts } from 'node:net';
 import { ScanError } from '../../core/errors.js';
 import type { DeviceCredentials } from '../../core/device.js';
 import type { ProtocolTracer } from '../../core/trace.js';
@@ -55,10 +55,14 @@ export function authorizePassword(resource: string, password: string): string {
   return '$MD5$' + createHash('md5').update(salt + password, 'utf8').digest('hex');
 }
 
-/** Opens a TCP connection with a deadline; refusal and unreachability become DeviceOffline. */
-export function connectSocket(host: string, port: number, timeoutMs: number, describe: string): Promise<Socket> {
+/**
+ * Opens a TCP connection with a deadline; refusal and unreachability become DeviceOffline.
+ * With `onread` (reads into a caller's buffer) the socket stays paused until resumed.
+ */
+export function connectSocket(host: string, port: number, timeoutMs: number, describe: string, reads: Pick<TcpNetConnectOpts, 'onread'> = {}): Promise<Socket> {
   return new Promise((resolve, reject) => {
-    const socket = connect({ host, port });
+    const socket = connect({ host, port, ...reads });
+    if (reads.onread) socket.pause();
     const timer = setTimeout(() => {
       socket.destroy();
       reject(new ScanError('DeviceOffline', `${describe}: no connection to ${host}:${port} within ${timeoutMs} ms`));
@@ -66,6 +70,8 @@ export function connectSocket(host: string, port: number, timeoutMs: number, des
     socket.once('connect', () => {
       clearTimeout(timer);
       socket.removeAllListeners('error');
+      // Errors are the owner's from here; until it listens, one must not end the daemon.
+      socket.on('error', () => undefined);
       socket.setNoDelay(true);
       resolve(socket);
     });

@@ -5,18 +5,12 @@
  * a strip encoder starts. So a page is encoded while the scanner still sends it, on
  * several threads, with only a few strips in memory. This requires identical tables in
  * every strip: fixed quality and the standard Huffman tables (no optimised coding).
- * Pure functions here; the streaming driver is at the end.
+ * Pure functions here; the streaming encoder is jpeg-strip-encoder.ts.
  */
-import type { Readable } from 'node:stream';
-import { loadSharp } from '../../imaging/sharp-loader.js';
 import { ScanError } from '../../core/errors.js';
 
-/** Lines per strip: a multiple of every MCU height (8 or 16). Each sharp call costs ~1.5 ms of main-thread setup, so not too few; each strip buffer and its encoder memory scale with it (a 600 dpi colour strip is 3.8 MB), so not too many. */
-export const JPEG_STRIP_LINES = 256;
-/** Strips being encoded at once (sharp runs each on libuv's thread pool). */
-export const JPEG_STRIPS_IN_FLIGHT = 2;
 /** The largest restart interval a DRI segment can hold (16 bits). */
-const MAX_RESTART_INTERVAL = 0xffff;
+export const MAX_RESTART_INTERVAL = 0xffff;
 
 const MARKER = { SOF0: 0xc0, SOF1: 0xc1, DHT: 0xc4, SOI: 0xd8, EOI: 0xd9, SOS: 0xda, DQT: 0xdb, DRI: 0xdd, RST0: 0xd0 } as const;
 
@@ -114,58 +108,4 @@ export interface StripShape {
   width: number;
   height: number;
   channels: 1 | 3;
-}
-
-/** Encodes raw 8-bit lines from `raw` into one JPEG, strip by strip, as they arrive. */
-export async function* encodeJpegInStrips(raw: Readable, shape: StripShape, quality: number, stripLines = JPEG_STRIP_LINES): AsyncGenerator<Buffer> {
-  const pending: { pixels: Buffer; job: Promise<Buffer> }[] = [];
-  // Strip buffers are reused: fresh multi-megabyte buffers cost page faults and GC each time.
-  const free: Buffer[] = [];
-  let first: JpegStrip | undefined;
-  let index = 0;
-  const sharp = await loadSharp();
-  const assemble = async (strip: { pixels: Buffer; job: Promise<Buffer> }): Promise<Buffer[]> => {
-    const parts = parseJpegStrip(await strip.job);
-    free.push(strip.pixels);
-    if (!first) {
-      first = parts;
-      return [assembledHead(parts, shape.height, restartInterval(parts, shape.width, stripLines)), parts.entropy];
-    }
-    if (!parts.tables.equals(first.tables)) throw bad('tables differ between strips');
-    return [restartMarker(++index), parts.entropy];
-  };
-  for await (const pixels of stripsOf(raw, shape.width * shape.channels, stripLines, free)) {
-    const lines = pixels.length / (shape.width * shape.channels);
-    const job = sharp(pixels, { raw: { width: shape.width, height: lines, channels: shape.channels } })
-      .jpeg({ quality, optimiseCoding: false, chromaSubsampling: '4:2:0' })
-      .toBuffer();
-    job.catch(() => undefined); // awaited in order below; this only silences the early rejection
-    pending.push({ pixels, job });
-    if (pending.length >= JPEG_STRIPS_IN_FLIGHT) yield* await assemble(pending.shift() as (typeof pending)[number]);
-  }
-  for (const strip of pending) yield* await assemble(strip);
-  if (!first) throw bad('page without lines');
-  yield JPEG_EOI;
-}
-
-/** Cuts a byte stream into strips of `stripLines` whole lines (the last one shorter), filling buffers from `free` first. */
-async function* stripsOf(raw: Readable, lineBytes: number, stripLines: number, free: Buffer[]): AsyncGenerator<Buffer> {
-  const size = lineBytes * stripLines;
-  let strip = free.pop() ?? Buffer.allocUnsafe(size);
-  let filled = 0;
-  for await (const chunk of raw as AsyncIterable<Buffer>) {
-    for (let at = 0; at < chunk.length;) {
-      const n = Math.min(size - filled, chunk.length - at);
-      chunk.copy(strip, filled, at, at + n);
-      filled += n;
-      at += n;
-      if (filled === size) {
-        yield strip;
-        strip = free.pop() ?? Buffer.allocUnsafe(size);
-        filled = 0;
-      }
-    }
-  }
-  const whole = filled - (filled % lineBytes);
-  if (whole > 0) yield strip.subarray(0, whole);
 }

@@ -1,15 +1,19 @@
 /**
  * Raw normalised pixels → an encoded page stream. 8-bit JPEG and PNG pages are encoded
- * while they arrive (jpeg-strips.ts, png-rows.ts), so a page is never whole in memory;
+ * while they arrive (jpeg-strip-encoder.ts, png-rows.ts), so a page is never whole in memory;
  * TIFF pages stream into sharp (which buffers them); 16-bit pages go through a
  * Uint16Array because sharp only takes 16-bit raw input from typed arrays.
  */
-import { Readable } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
 import type { Sharp } from 'sharp';
 import { loadSharp } from '../../imaging/sharp-loader.js';
 import type { ColorMode, DocumentFormat } from '../../core/capabilities.js';
-import { encodeJpegInStrips } from './jpeg-strips.js';
+import { WritableFeed, type PageEncoder } from './byte-sink.js';
+import { encodeJpegInStrips, JpegStripEncoder } from './jpeg-strip-encoder.js';
 import { encodePngRows } from './png-rows.js';
+
+/** Raw bytes buffered in front of a stream encoder (PNG, TIFF, 16-bit) before the data port waits. */
+const STREAM_ENCODER_INPUT_BYTES = 1024 * 1024;
 
 /** Default JPEG quality of encoded pages (`scan.jpeg_quality`); scans of text stay legible at this level. */
 export const JPEG_QUALITY = 90;
@@ -46,10 +50,52 @@ function applyEncoding(img: Sharp, shape: RawPageShape, encoding: PageEncoding, 
   return img.tiff({ compression: 'lzw' });
 }
 
-/** Encodes raw pixels streamed from `raw`; the returned stream errors if `raw` does. */
+/** An encoder that takes raw lines as a data port delivers them (views it must copy); the strip JPEG encoder copies straight into its strips. */
+export function createPageEncoder(shape: RawPageShape, encoding: PageEncoding, quality = JPEG_QUALITY): PageEncoder {
+  if (encoding === 'jpeg' && shape.sampleBytes === 1) return new JpegStripEncoder(shape, quality);
+  return new StreamFedEncoder((raw) => encodeRawPage(raw, shape, encoding, quality));
+}
+
+/** A stream encoder fed through copied blocks. */
+class StreamFedEncoder implements PageEncoder {
+  readonly output: Readable;
+  private readonly input = new PassThrough({ highWaterMark: STREAM_ENCODER_INPUT_BYTES });
+  private readonly feed = new WritableFeed(this.input);
+
+  constructor(encode: (raw: Readable) => Readable) {
+    this.output = encode(this.input);
+    // A consumer that stops reading must also stop the transfer, not leave it waiting for room.
+    this.output.once('close', () => {
+      if (!this.input.writableFinished) this.input.destroy(this.output.errored ?? new Error('the page stream was closed'));
+    });
+  }
+
+  get accepting(): boolean {
+    return this.feed.accepting;
+  }
+
+  write(bytes: Buffer): void {
+    this.feed.write(bytes);
+  }
+
+  ready(): Promise<void> {
+    return this.feed.ready();
+  }
+
+  end(): void {
+    this.feed.end();
+  }
+
+  destroy(error: Error): void {
+    this.input.destroy(error);
+    if (!this.output.destroyed) this.output.destroy(error);
+  }
+}
+
+/** Encodes raw pixels streamed from `raw` (owned chunks); the returned stream errors if `raw` does. */
 export function encodeRawPage(raw: Readable, shape: RawPageShape, encoding: PageEncoding, quality = JPEG_QUALITY): Readable {
   if (shape.sampleBytes === 2) return Readable.from(encodeSixteenBit(raw, shape, encoding, quality));
-  if (encoding === 'jpeg') return Readable.from(encodeJpegInStrips(raw, shape, quality), { objectMode: false });
+  if (encoding === 'jpeg') return encodeJpegInStrips(raw, shape, quality);
   if (encoding === 'png') return Readable.from(encodePngRows(raw, shape), { objectMode: false });
   return Readable.from(encodeWithSharp(raw, shape, encoding, quality), { objectMode: false });
 }

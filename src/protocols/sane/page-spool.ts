@@ -3,7 +3,9 @@
  * height (hand scanners, `lines = -1`) and three-pass frames that must be interleaved.
  * Files live in one folder under os.tmpdir(), removed when the job ends.
  */
-import { mkdtemp, open, rm, type FileHandle } from 'node:fs/promises';
+import { once } from 'node:events';
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { mkdtemp, open, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { interleaveRgb } from './pixels.js';
@@ -20,10 +22,12 @@ export class PageSpool {
   private count = 0;
 
   /** A new file to write raw lines into. */
-  async create(): Promise<{ path: string; handle: FileHandle }> {
+  async create(): Promise<{ path: string; file: WriteStream }> {
     this.dir ??= await mkdtemp(join(tmpdir(), SPOOL_PREFIX));
     const path = join(this.dir, `frame-${++this.count}.raw`);
-    return { path, handle: await open(path, 'w') };
+    const file = createWriteStream(path);
+    await once(file, 'open');
+    return { path, file };
   }
 
   /** Removes every spool file of the job. */

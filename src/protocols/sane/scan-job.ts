@@ -2,9 +2,8 @@
  * One SANE scan job on an open device: apply settings, START per page (and per
  * frame for three-pass scanners), read the data port, encode, and always CANCEL.
  */
-import { once } from 'node:events';
 import { createReadStream } from 'node:fs';
-import { PassThrough, Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { ScanError, protocolError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import type { ScannedPage } from '../../core/scanner.js';
@@ -15,13 +14,11 @@ import { connectImageData, type ImageDataConnection } from './data-connection.js
 import type { OpenDevice } from './device-session.js';
 import { settingsToWrites, type PreferredDepth } from './from-domain.js';
 import type { SaneParameters, StartReply } from './messages.js';
-import { encodeRawPage, mimeTypeOf, pageEncodingFor, type PageEncoding, type RawPageShape } from './page-encoder.js';
+import { createPageEncoder, encodeRawPage, mimeTypeOf, pageEncodingFor, type PageEncoding, type RawPageShape } from './page-encoder.js';
+import { PageLineSink, SpoolFrameSink } from './page-lines.js';
 import { interleavePlanes, PageSpool } from './page-spool.js';
-import { isNormalisedAlready, LineNormaliser, outputLineBytes, outputSampleBytes, type FrameLayout } from './pixels.js';
+import { outputLineBytes, outputSampleBytes, type FrameLayout } from './pixels.js';
 import { errorForStatus, expectGood } from './sane-status.js';
-
-/** Received chunks (each up to a socket read, ~64 KiB) buffered between the data port and the encoder. */
-const RAW_CHUNKS_BUFFERED = 32;
 
 /** What a scan job needs besides the open device. */
 export interface ScanJobOptions {
@@ -122,38 +119,27 @@ class SaneScanJob {
   /** Known height, one frame: pixels flow from the data port into the encoder. */
   private streamPage(index: number, start: StartReply, params: SaneParameters, source: ImageDataConnection): { page: ScannedPage; done: Promise<void> } {
     const layout = this.layoutOf(params, start);
-    const normaliser = new LineNormaliser(layout);
     const shape = shapeOf(layout, params.lines);
-    // Object mode, so the encoder reads the chunks as written: a byte-mode reader would
-    // concatenate whatever is buffered into one new buffer on every read.
-    const raw = new PassThrough({ objectMode: true, highWaterMark: RAW_CHUNKS_BUFFERED });
-    // The encoder may have stopped listening to `raw` by the time the transfer fails; the
-    // failure reaches the consumer through `data` and `done`, so an unread error here is dropped.
-    raw.on('error', () => undefined);
-    const data = encodeRawPage(raw, shape, this.encoding, this.options.jpegQuality);
+    const encoder = createPageEncoder(shape, this.encoding, this.options.jpegQuality);
     // The encoder may hold bytes back (and compresses them): the page deadline counts what the device sent.
-    const received = { bytes: 0 };
-    const chunks = countBytes(source.chunks(), received);
+    const lines = new PageLineSink(encoder, layout, params.lines);
     const started = Date.now();
-    const pumped = this.pump(chunks, normaliser, raw, params.lines, outputLineBytes(layout), isNormalisedAlready(layout));
+    const transfer = source.readInto(lines);
     // A stage timestamp for profiles: the device's part of the page ends here, the encoder's goes on.
-    pumped.then(() => this.options.logger.debug({ page: index, bytes: received.bytes, ms: Date.now() - started }, 'SANE page data received'), () => undefined);
-    const done = pumped.catch((err: unknown) => {
-      const error = this.signal.aborted ? new ScanError('Cancelled', 'scan cancelled', { cause: err }) : err;
-      raw.destroy(error as Error);
-      if (!data.destroyed) data.destroy(error as Error);
-      throw error;
-    });
+    transfer.then(() => this.options.logger.debug({ page: index, bytes: lines.receivedBytes, ms: Date.now() - started }, 'SANE page data received'), () => undefined);
+    const done = transfer
+      .then(async () => {
+        // A backend that delivers fewer lines than announced gets white lines, so the encoder still sees its full size.
+        const sent = await lines.finish();
+        if (sent < params.lines) this.options.logger.warn({ announced: params.lines, received: sent }, 'page shorter than announced; padded');
+      })
+      .catch((err: unknown) => {
+        const error = this.signal.aborted ? new ScanError('Cancelled', 'scan cancelled', { cause: err }) : (err as Error);
+        encoder.destroy(error);
+        throw error;
+      });
     done.catch(() => undefined);
-    return { page: this.pageOf(index, data, shape, () => received.bytes), done };
-  }
-
-  private async pump(source: AsyncIterable<Buffer>, normaliser: LineNormaliser, raw: PassThrough, lines: number, lineBytes: number, plain: boolean): Promise<void> {
-    let written = plain ? await pumpBytes(source, raw, lines, lineBytes) : await pumpLines(source, normaliser, raw, lines);
-    // A backend that delivers fewer lines than announced gets white lines, so the encoder still sees its full size.
-    if (written < lines) this.options.logger.warn({ announced: lines, received: written }, 'page shorter than announced; padded');
-    for (; written < lines; written++) raw.write(Buffer.alloc(lineBytes, 0xff));
-    raw.end();
+    return { page: this.pageOf(index, encoder.output, shape, () => lines.receivedBytes), done };
   }
 
   /** Unknown height or three-pass: every frame goes to a spool file first. */
@@ -177,20 +163,16 @@ class SaneScanJob {
   private async spoolFrame(start: StartReply, params: SaneParameters, data: ImageDataConnection): Promise<SpooledFrame> {
     const layout = this.layoutOf(params, start);
     try {
-      const normaliser = new LineNormaliser(layout);
-      const { path, handle } = await this.spool.create();
+      const { path, file } = await this.spool.create();
       try {
-        for await (const chunk of data.chunks()) {
-          const lines = normaliser.push(chunk);
-          // Unknown height is no licence for an endless spool file.
-          if (normaliser.lines > SANE_LIMITS.maxImagePixels) throw protocolError(`frame longer than ${SANE_LIMITS.maxImagePixels} lines`);
-          if (lines.length > 0) await handle.write(Buffer.concat(lines));
-        }
+        const sink = new SpoolFrameSink(layout, file);
+        await data.readInto(sink);
+        await sink.close();
+        const lines = params.lines >= 0 ? Math.min(params.lines, sink.lines) : sink.lines;
+        return { layout, path, lines };
       } finally {
-        await handle.close();
+        file.destroy();
       }
-      const lines = params.lines >= 0 ? Math.min(params.lines, normaliser.lines) : normaliser.lines;
-      return { layout, path, lines };
     } finally {
       data.close();
     }
@@ -212,41 +194,6 @@ class SaneScanJob {
     const shape = shapeOf(layout, lines);
     return this.pageOf(index, encodeRawPage(raw, shape, this.encoding, this.options.jpegQuality), shape);
   }
-}
-
-/** Passes chunks on, adding their length to `received.bytes`. */
-async function* countBytes(chunks: AsyncIterable<Buffer>, received: { bytes: number }): AsyncGenerator<Buffer> {
-  for await (const chunk of chunks) {
-    received.bytes += chunk.length;
-    yield chunk;
-  }
-}
-
-/** Received bytes are already output lines: passes them on up to the announced size; returns the lines written. */
-async function pumpBytes(source: AsyncIterable<Buffer>, raw: PassThrough, lines: number, lineBytes: number): Promise<number> {
-  let bytes = 0;
-  for await (const chunk of source) {
-    const part = chunk.subarray(0, Math.max(0, lines * lineBytes - bytes));
-    bytes += part.length;
-    if (part.length > 0 && !raw.write(part)) await once(raw, 'drain');
-  }
-  const partial = bytes % lineBytes;
-  // A cut-off last line is completed in white, like missing lines.
-  if (partial > 0) raw.write(Buffer.alloc(lineBytes - partial, 0xff));
-  return Math.ceil(bytes / lineBytes);
-}
-
-/** Normalises lines (depth 1 and 16, padded lines) and passes them on; returns the lines written. */
-async function pumpLines(source: AsyncIterable<Buffer>, normaliser: LineNormaliser, raw: PassThrough, lines: number): Promise<number> {
-  let written = 0;
-  for await (const chunk of source) {
-    const complete = normaliser.push(chunk).slice(0, Math.max(0, lines - written));
-    if (complete.length === 0) continue;
-    written += complete.length;
-    // One write per received chunk: thousands of one-line stream writes cost more than a copy.
-    if (!raw.write(complete.length === 1 ? complete[0] : Buffer.concat(complete))) await once(raw, 'drain');
-  }
-  return written;
 }
 
 /**

@@ -3,7 +3,8 @@ import { Readable } from 'node:stream';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { ScanError } from '../../../src/core/errors.js';
-import { encodeJpegInStrips, parseJpegStrip, restartInterval } from '../../../src/protocols/sane/jpeg-strips.js';
+import { encodeJpegInStrips } from '../../../src/protocols/sane/jpeg-strip-encoder.js';
+import { parseJpegStrip, restartInterval } from '../../../src/protocols/sane/jpeg-strips.js';
 import { encodeRawPage, JPEG_QUALITY } from '../../../src/protocols/sane/page-encoder.js';
 import { encodePngRows } from '../../../src/protocols/sane/png-rows.js';
 import { collect, decodeImage } from './helpers.js';
@@ -38,7 +39,7 @@ describe('strip JPEG encoder', () => {
   ] as const) {
     it(`decodes to the same pixels as one whole encode (${channels} channel(s), ${width} x ${height})`, async () => {
       const raw = picture(width, height, channels);
-      const strips = await collect(Readable.from(encodeJpegInStrips(chunked(raw), { width, height, channels }, 90, 32)));
+      const strips = await collect(encodeJpegInStrips(chunked(raw), { width, height, channels }, 90, 32));
       const whole = await sharp(raw, { raw: { width, height, channels } }).jpeg({ quality: 90, optimiseCoding: false, chromaSubsampling: '4:2:0' }).toBuffer();
       const [mine, reference] = [await decoded(strips), await decoded(whole)];
       expect([mine.width, mine.height]).toEqual([width, height]);
@@ -51,7 +52,7 @@ describe('strip JPEG encoder', () => {
   it('works with the default strip height and in-flight strips on a larger page', async () => {
     const [width, height] = [1240, 1754];
     const raw = picture(width, height, 3);
-    const strips = await collect(Readable.from(encodeJpegInStrips(chunked(raw, 65536), { width, height, channels: 3 }, 90)));
+    const strips = await collect(encodeJpegInStrips(chunked(raw, 65536), { width, height, channels: 3 }, 90));
     const whole = await sharp(raw, { raw: { width, height, channels: 3 } }).jpeg({ quality: 90, optimiseCoding: false }).toBuffer();
     expect((await decoded(strips)).data.equals((await decoded(whole)).data)).toBe(true);
   });
@@ -71,7 +72,7 @@ describe('strip JPEG encoder', () => {
 
   it('passes a failing source on as the stream error', async () => {
     const source = new Readable({ read() {} });
-    const out = Readable.from(encodeJpegInStrips(source, { width: 10, height: 100, channels: 1 }, 90, 16));
+    const out = encodeJpegInStrips(source, { width: 10, height: 100, channels: 1 }, 90, 16);
     source.push(Buffer.alloc(10 * 20));
     setImmediate(() => source.destroy(new ScanError('DeviceOffline', 'gone')));
     await expect(collect(out)).rejects.toMatchObject({ code: 'DeviceOffline' });
