@@ -1,5 +1,6 @@
 /** One undici connection pool per device origin, made on first use, with the device's timeouts. */
-import { buildConnector, Pool } from 'undici';
+import type { buildConnector, Pool } from 'undici';
+import { undiciModule } from './undici-module.js';
 import { socketZone } from './zoned-url.js';
 
 /** Sizes and timeouts of every pool. */
@@ -26,7 +27,7 @@ export class OriginPools {
     if (!pool) {
       const { connections, connectTimeoutMs, headersTimeoutMs, bodyTimeoutMs } = this.options;
       const tls = relaxTls ? { rejectUnauthorized: false } : {};
-      pool = new Pool(target.origin, {
+      pool = new (undiciModule().Pool)(target.origin, {
         connections,
         connect: zone === undefined ? { timeout: connectTimeoutMs, ...tls } : zonedConnector(zone, { timeout: connectTimeoutMs, ...tls }),
         headersTimeout: headersTimeoutMs,
@@ -47,6 +48,6 @@ export class OriginPools {
 
 /** undici's own connector, dialling `host%zone` while the Host header keeps the bare address. */
 function zonedConnector(zone: string, options: buildConnector.BuildOptions): buildConnector.connector {
-  const connect = buildConnector(options);
+  const connect = undiciModule().buildConnector(options);
   return (opts, callback) => connect({ ...opts, hostname: `${opts.hostname}%${socketZone(zone)}` }, callback);
 }

@@ -1,6 +1,7 @@
 /** The one pino root logger: level, pretty or JSON output, and secrets redacted wherever they appear. */
+import { createRequire } from 'node:module';
 import pino from 'pino';
-import pinoPretty from 'pino-pretty';
+import type PinoPretty from 'pino-pretty';
 import { redactUrlPassword } from '../core/redact.js';
 import { ScanError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
@@ -63,6 +64,8 @@ export function createRootLogger(options: RootLoggerOptions): Logger {
     return pino(settings, withTap(sink, options.tap));
   }
   // In-process and synchronous, not a worker transport: nothing to flush at exit, no extra thread.
+  // Loaded only for a terminal: a service writing JSON lines never needs it.
+  const pinoPretty = createRequire(import.meta.url)('pino-pretty') as typeof PinoPretty;
   const prettyStream = pinoPretty({
     destination,
     sync: true,

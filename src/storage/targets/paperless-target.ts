@@ -5,7 +5,8 @@
  */
 import { openAsBlob } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fetch, FormData, type Response as UndiciResponse } from 'undici';
+import type { Response as UndiciResponse } from 'undici';
+import { undiciModule } from '../../http/undici-module.js';
 import type { StoredFile } from '../../core/job.js';
 import type { Logger } from '../../core/logger.js';
 import { DeliveryError, httpDeliveryError, networkDeliveryError } from '../delivery/delivery-error.js';
@@ -70,7 +71,7 @@ export function createPaperlessTarget(config: PaperlessTargetConfig, options: Pa
   const logger = options.logger.child({ component: 'paperless', target: config.name });
 
   async function upload(doc: OutputDocument, ctx: DeliveryContext): Promise<string> {
-    const form = new FormData();
+    const form = new (undiciModule().FormData)();
     form.append('document', await openAsBlob(doc.path, { type: doc.mimeType }), fileNameFor(doc, ctx));
     form.append('title', config.title !== undefined ? renderTitle(config.title, { scanner: ctx.scannerName, job: ctx.jobId, createdAt: ctx.createdAt }) : documentTitle(ctx, doc));
     form.append('created', ctx.createdAt.toISOString());
@@ -80,7 +81,7 @@ export function createPaperlessTarget(config: PaperlessTargetConfig, options: Pa
     const url = new URL('api/documents/post_document/', base);
     let response;
     try {
-      response = await fetch(url, { method: 'POST', headers, body: form, signal: AbortSignal.timeout(PAPERLESS_REQUEST_TIMEOUT_MS) });
+      response = await undiciModule().fetch(url, { method: 'POST', headers, body: form, signal: AbortSignal.timeout(PAPERLESS_REQUEST_TIMEOUT_MS) });
     } catch (error) {
       throw networkDeliveryError(`paperless ${url.origin}`, error);
     }
@@ -97,7 +98,7 @@ export function createPaperlessTarget(config: PaperlessTargetConfig, options: Pa
     for (;;) {
       let body: string;
       try {
-        const response = await fetch(url, { headers, signal: AbortSignal.timeout(PAPERLESS_REQUEST_TIMEOUT_MS) });
+        const response = await undiciModule().fetch(url, { headers, signal: AbortSignal.timeout(PAPERLESS_REQUEST_TIMEOUT_MS) });
         body = await boundedText(response);
         if (!response.ok) throw httpDeliveryError('paperless task query', response.status, body);
       } catch (error) {

@@ -4,7 +4,8 @@
  * a lost answer overwrites the same file instead of making a second one: exactly once.
  */
 import { createReadStream } from 'node:fs';
-import { request } from 'undici';
+import type * as Undici from 'undici';
+import { undiciModule } from '../../http/undici-module.js';
 import type { StoredFile } from '../../core/job.js';
 import type { Logger } from '../../core/logger.js';
 import { DeliveryError, httpDeliveryError, networkDeliveryError } from '../delivery/delivery-error.js';
@@ -52,9 +53,9 @@ export function createWebdavTarget(config: WebdavTargetConfig, options: WebdavTa
   const urlOf = (segments: string[], collection: boolean) => new URL(segments.map(encodeURIComponent).join('/') + (collection ? '/' : ''), base);
 
   /** One request; network failures become retryable DeliveryErrors. */
-  async function send(method: string, url: URL, extra: Omit<Parameters<typeof request>[1] & object, 'method'> = {}) {
+  async function send(method: string, url: URL, extra: Omit<Parameters<typeof Undici.request>[1] & object, 'method'> = {}) {
     try {
-      return await request(url, { method, ...timeouts, ...extra, headers: { ...headers, ...(extra.headers as Record<string, string> | undefined) } });
+      return await undiciModule().request(url, { method, ...timeouts, ...extra, headers: { ...headers, ...(extra.headers as Record<string, string> | undefined) } });
     } catch (error) {
       throw networkDeliveryError(`WebDAV ${method} ${url.origin}`, error);
     }
