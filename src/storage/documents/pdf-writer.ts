@@ -177,27 +177,44 @@ class StreamingPdfWriter implements PdfWriter {
     return written;
   }
 
-  /** Writes a stream in writes of about IMAGE_WRITE_BYTES (one writev of the chunks gathered). */
+  /**
+   * Writes a stream in writes of about IMAGE_WRITE_BYTES, one at a time but while the next one is
+   * gathered: a reader that waited for each write stalled its source (a SANE page encoder, and
+   * behind it saned, which spins on a full socket) for every megabyte.
+   */
   private async writeGathered(data: AsyncIterable<Uint8Array>): Promise<void> {
     let batch: Uint8Array[] = [];
     let batched = 0;
+    let writing: Promise<void> = Promise.resolve();
+    const startWrite = async (bytes: Uint8Array) => {
+      await writing;
+      writing = this.writeRaw(bytes);
+      writing.catch(() => undefined); // awaited before the next write and at the end
+    };
     const flush = async () => {
       if (batched === 0) return;
-      await this.writeRaw(batch.length === 1 ? (batch[0] as Uint8Array) : Buffer.concat(batch, batched));
+      const bytes = batch.length === 1 ? (batch[0] as Uint8Array) : Buffer.concat(batch, batched);
       batch = [];
       batched = 0;
+      await startWrite(bytes);
     };
-    for await (const chunk of data) {
-      if (chunk.length >= IMAGE_WRITE_BYTES) {
-        await flush();
-        await this.writeRaw(chunk);
-        continue;
+    try {
+      for await (const chunk of data) {
+        if (chunk.length >= IMAGE_WRITE_BYTES) {
+          await flush();
+          await startWrite(chunk);
+          continue;
+        }
+        batch.push(chunk);
+        batched += chunk.length;
+        if (batched >= IMAGE_WRITE_BYTES) await flush();
       }
-      batch.push(chunk);
-      batched += chunk.length;
-      if (batched >= IMAGE_WRITE_BYTES) await flush();
+      await flush();
+    } finally {
+      // Nothing may still be writing when the caller truncates the file or writes what follows.
+      await writing.catch(() => undefined);
     }
-    await flush();
+    await writing;
   }
 
   async close(): Promise<PdfSummary> {
