@@ -82,8 +82,9 @@ export class JpegStripEncoder implements PageEncoder {
         this.notify();
       },
       destroy: (error, callback) => {
-        // The consumer gave up (or the transfer failed): nothing more is taken.
-        this.failure ??= error ?? new ScanError('Cancelled', 'the page stream was closed');
+        // The consumer gave up (or the transfer failed): nothing more is taken. A stream that
+        // ended normally is destroyed too (autoDestroy), which is no failure.
+        if (error || !this.finished) this.failure ??= error ?? new ScanError('Cancelled', 'the page stream was closed');
         this.notify();
         callback(error);
       },
