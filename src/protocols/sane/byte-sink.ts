@@ -41,7 +41,11 @@ export class WritableFeed implements ImageByteSink {
   constructor(
     private readonly target: Writable,
     private readonly blockBytes = FEED_BLOCK_BYTES,
-  ) {}
+  ) {
+    // The target's failure reaches the writer here (write and ready throw it); an 'error' nobody
+    // heard would be an uncaught exception that ends the daemon.
+    target.on('error', () => undefined);
+  }
 
   get accepting(): boolean {
     return !this.target.writableNeedDrain && !this.target.destroyed;

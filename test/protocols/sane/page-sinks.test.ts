@@ -11,7 +11,9 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { WritableFeed, type PageEncoder } from '../../../src/protocols/sane/byte-sink.js';
 import { JpegStripEncoder, MAX_STRIP_LINES, STRIP_TARGET_BYTES, STRIPS_IN_FLIGHT, stripLinesFor } from '../../../src/protocols/sane/jpeg-strip-encoder.js';
 import { MAX_RESTART_INTERVAL } from '../../../src/protocols/sane/jpeg-strips.js';
-import { PageLineSink } from '../../../src/protocols/sane/page-lines.js';
+import { PageLineSink, SpoolFrameSink } from '../../../src/protocols/sane/page-lines.js';
+import { createWriteStream } from 'node:fs';
+import { createPageEncoder } from '../../../src/protocols/sane/page-encoder.js';
 import { StripPool } from '../../../src/protocols/sane/strip-pool.js';
 import { SaneFrame } from '../../../src/protocols/sane/constants.js';
 import { collect } from './helpers.js';
@@ -135,6 +137,28 @@ describe('strip JPEG encoder bounds', () => {
   });
 });
 
+describe('stream-fed encoders (PNG, TIFF, 16-bit)', () => {
+  for (const [encoding, sampleBytes] of [['png', 1], ['tiff', 1], ['png', 2]] as const) {
+    it(`stop the transfer when the consumer closes the page mid-way (${encoding}, ${sampleBytes * 8}-bit), without an uncaught error`, async () => {
+      const [width, height] = [300, 2000];
+      const encoder = createPageEncoder({ width, height, channels: 3, sampleBytes }, encoding);
+      encoder.output.on('error', () => undefined); // the page's consumer listens, as the job does
+      encoder.output.resume();
+      const line = gradient(width * 3 * sampleBytes);
+      for (let y = 0; y < 100; y++) encoder.write(line);
+      // The job breaks off (a page limit, a cancel): it destroys the page stream.
+      encoder.output.destroy();
+      await new Promise((r) => setImmediate(r));
+      await expect((async () => {
+        for (let y = 0; y < height; y++) {
+          encoder.write(line);
+          if (!encoder.accepting) await encoder.ready();
+        }
+      })()).rejects.toThrow();
+    });
+  }
+});
+
 describe('strip pool', () => {
   afterEach(() => vi.useRealTimers());
 
@@ -222,6 +246,22 @@ describe('page line sink', () => {
     expect(await sink.finish()).toBe(0);
     expect(encoder.peakPending).toBeLessThanOrEqual(lineBytes * 32);
     expect(encoder.bytes.reduce((n, b) => n + b.length, 0)).toBe(lineBytes * 7016);
+  });
+});
+
+describe('spool frame sink', () => {
+  it('stops with the disk error of its spool file (ENOSPC), without an uncaught error', async () => {
+    const file = createWriteStream('/dev/full'); // every write fails: no space left on device
+    const sink = new SpoolFrameSink(grayLayout(1000), file);
+    const line = gradient(1000);
+    await expect((async () => {
+      for (let y = 0; y < 5000; y++) {
+        sink.write(line);
+        if (!sink.accepting) await sink.ready();
+        if (y % 300 === 0) await new Promise((r) => setImmediate(r));
+      }
+      await sink.close();
+    })()).rejects.toMatchObject({ code: 'ENOSPC' });
   });
 });
 
