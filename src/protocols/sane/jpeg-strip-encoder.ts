@@ -10,7 +10,7 @@ import { ScanError } from '../../core/errors.js';
 import { loadSharp, type Sharp } from '../../imaging/sharp-loader.js';
 import { feedFromReadable, type PageEncoder } from './byte-sink.js';
 import { stripPool, type StripPool } from './strip-pool.js';
-import { assembledHead, JPEG_EOI, MAX_RESTART_INTERVAL, parseJpegStrip, restartInterval, restartMarker, type JpegStrip, type StripShape } from './jpeg-strips.js';
+import { assembledHead, entropyWithRestartMarker, JPEG_EOI, MAX_RESTART_INTERVAL, parseJpegStrip, restartInterval, type JpegStrip, type StripShape } from './jpeg-strips.js';
 
 /** Strips being encoded at once: one per core of a small machine, where the scanner's daemon may need the other. */
 export const STRIPS_IN_FLIGHT = 2;
@@ -177,7 +177,7 @@ export class JpegStripEncoder implements PageEncoder {
       more = this.output.push(head) && this.output.push(parts.entropy);
     } else {
       if (!parts.tables.equals(this.first.tables)) throw new ScanError('Internal', 'strip JPEG: tables differ between strips');
-      more = this.output.push(restartMarker(++this.stripIndex)) && this.output.push(parts.entropy);
+      more = this.output.push(entropyWithRestartMarker(parts, ++this.stripIndex));
     }
     if (!more) this.outputFull = true;
   }

@@ -95,6 +95,19 @@ export function assembledHead(first: JpegStrip, height: number, interval: number
   return Buffer.concat([head, dri, first.scanHeader]);
 }
 
+/**
+ * A later strip's entropy-coded data with its RSTm marker in front, without a copy: the marker is
+ * written over the last two bytes of the strip's own SOS segment, which the joined file does not
+ * use (it has the first strip's). One buffer per strip, so a reader of the page stream is not
+ * handed a 2-byte marker and the data apart (a byte stream's reader joins such pieces by copying).
+ */
+export function entropyWithRestartMarker(strip: JpegStrip, index: number): Buffer {
+  const { entropy } = strip;
+  const out = Buffer.from(entropy.buffer, entropy.byteOffset - 2, entropy.length + 2);
+  restartMarker(index).copy(out, 0);
+  return out;
+}
+
 /** The RSTm marker that goes before strip number `index` (1-based after the first). */
 export function restartMarker(index: number): Buffer {
   return Buffer.from([0xff, MARKER.RST0 + ((index - 1) % 8)]);

@@ -118,6 +118,15 @@ class StreamingPdfWriter implements PdfWriter {
     this.position += bytes.length;
   }
 
+  /** Writes chunks with one writev (no joining copy); a short write finishes one write at a time. */
+  private async writeRawChunks(chunks: Uint8Array[]): Promise<void> {
+    if (chunks.length === 1) return this.writeRaw(chunks[0] as Uint8Array);
+    const total = chunks.reduce((n, c) => n + c.length, 0);
+    const { bytesWritten } = await this.file.writev(chunks, this.position);
+    this.position += bytesWritten;
+    if (bytesWritten < total) await this.writeRaw(Buffer.concat(chunks).subarray(bytesWritten));
+  }
+
   private text(s: string): Promise<void> {
     return this.writeRaw(Buffer.from(s, 'latin1'));
   }
@@ -178,31 +187,31 @@ class StreamingPdfWriter implements PdfWriter {
   }
 
   /**
-   * Writes a stream in writes of about IMAGE_WRITE_BYTES, one at a time but while the next one is
-   * gathered: a reader that waited for each write stalled its source (a SANE page encoder, and
-   * behind it saned, which spins on a full socket) for every megabyte.
+   * Writes a stream in writes of about IMAGE_WRITE_BYTES (one writev of the chunks gathered), one
+   * at a time but while the next one is gathered: a reader that waited for each write stalled its
+   * source (a SANE page encoder, and behind it saned, which spins on a full socket) for every megabyte.
    */
   private async writeGathered(data: AsyncIterable<Uint8Array>): Promise<void> {
     let batch: Uint8Array[] = [];
     let batched = 0;
     let writing: Promise<void> = Promise.resolve();
-    const startWrite = async (bytes: Uint8Array) => {
+    const startWrite = async (chunks: Uint8Array[]) => {
       await writing;
-      writing = this.writeRaw(bytes);
+      writing = this.writeRawChunks(chunks);
       writing.catch(() => undefined); // awaited before the next write and at the end
     };
     const flush = async () => {
       if (batched === 0) return;
-      const bytes = batch.length === 1 ? (batch[0] as Uint8Array) : Buffer.concat(batch, batched);
+      const chunks = batch;
       batch = [];
       batched = 0;
-      await startWrite(bytes);
+      await startWrite(chunks);
     };
     try {
       for await (const chunk of data) {
         if (chunk.length >= IMAGE_WRITE_BYTES) {
           await flush();
-          await startWrite(chunk);
+          await startWrite([chunk]);
           continue;
         }
         batch.push(chunk);
