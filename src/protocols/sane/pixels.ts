@@ -58,7 +58,7 @@ export class LineNormaliser {
     this.partial = Buffer.alloc(layout.bytesPerLine);
   }
 
-  /** Feeds frame bytes; returns the normalised lines they completed. */
+  /** Feeds frame bytes; returns the normalised lines they completed (views into `chunk` where no work was needed). */
   push(chunk: Buffer): Buffer[] {
     const out: Buffer[] = [];
     let at = 0;
@@ -86,8 +86,9 @@ export class LineNormaliser {
     const { depth, pixelsPerLine, format, byteOrder } = this.layout;
     const samples = pixelsPerLine * frameChannels(format);
     if (depth === 1) return unpackLineArt(line, pixelsPerLine);
-    // A slice of a received chunk can be handed on as is (the socket never reuses it); the
-    // partial-line buffer is reused, so lines completed there are copied.
+    // A slice of the chunk is handed on as is, valid only as long as the chunk (the data port's
+    // read buffer is reused: the sinks copy at once); the partial-line buffer lives on, so lines
+    // completed there are copied.
     if (depth === 8) return line === this.partial ? Buffer.from(line.subarray(0, samples)) : line.subarray(0, samples);
     const out = Buffer.from(line.subarray(0, samples * 2));
     if (byteOrder === SANE_BYTE_ORDER_BIG) out.swap16();
