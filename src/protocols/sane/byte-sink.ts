@@ -52,7 +52,7 @@ export class WritableFeed implements ImageByteSink {
   }
 
   write(bytes: Buffer): void {
-    if (this.target.destroyed) throw this.target.errored ?? new Error('the page encoder stopped');
+    if (this.target.destroyed) throw this.target.errored ?? new Error('the page output was closed');
     for (let at = 0; at < bytes.length; ) {
       this.block ??= Buffer.allocUnsafe(this.blockBytes);
       const n = bytes.copy(this.block, this.filled, at, Math.min(bytes.length, at + this.blockBytes - this.filled));
@@ -70,7 +70,7 @@ export class WritableFeed implements ImageByteSink {
         target.off('drain', settle);
         target.off('close', settle);
         target.off('error', settle);
-        if (target.destroyed) reject(target.errored ?? new Error('the page encoder stopped'));
+        if (target.destroyed) reject(target.errored ?? new Error('the page output was closed'));
         else resolve();
       };
       if (target.destroyed) return settle();
