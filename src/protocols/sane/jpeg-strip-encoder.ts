@@ -1,22 +1,22 @@
 /**
  * The streaming side of strip JPEG (jpeg-strips.ts has the format): raw lines are copied
- * into strip buffers as they arrive, each full strip is encoded by sharp on libuv's thread
- * pool while the next one fills, and the strips' entropy-coded data is joined, in order,
+ * into strip buffers as they arrive, each full strip is encoded on libuv's thread pool
+ * (strip-codec.ts: libjpeg-turbo, or sharp) while the next one fills, and the strips' entropy-coded data is joined, in order,
  * into one JPEG on `output`. Strip buffers come from a pool shared by pages (strip-pool.ts),
  * so a page allocates none whatever its size, and about STRIPS_IN_FLIGHT + 1 strips are in memory.
  */
 import { Readable } from 'node:stream';
 import { ScanError } from '../../core/errors.js';
-import { loadSharp, type Sharp } from '../../imaging/sharp-loader.js';
 import { feedFromReadable, type PageEncoder } from './byte-sink.js';
+import { loadStripCodec, type StripCodec } from './strip-codec.js';
 import { stripPool, type StripPool } from './strip-pool.js';
 import { assembledHead, entropyWithRestartMarker, JPEG_EOI, MAX_RESTART_INTERVAL, parseJpegStrip, restartInterval, type JpegStrip, type StripShape } from './jpeg-strips.js';
 
 /** Strips being encoded at once: one per core of a small machine, where the scanner's daemon may need the other. */
 export const STRIPS_IN_FLIGHT = 2;
 /**
- * Aim for strips of about this many bytes. Each sharp call costs about a millisecond of setup
- * on the main thread whatever its size, so strips are big; the strip buffers and the
+ * Aim for strips of about this many bytes. Each encode call costs setup on the main thread
+ * whatever its size (about a millisecond with sharp), so strips are big; the strip buffers and the
  * encoder's memory grow with them, and the last strip is encoded after the last line came.
  */
 export const STRIP_TARGET_BYTES = 4 * 1024 * 1024;
@@ -63,18 +63,18 @@ export class JpegStripEncoder implements PageEncoder {
   private ended = false;
   private finished = false;
   private waiters: { resolve: () => void; reject: (error: Error) => void }[] = [];
-  private readonly sharp: Promise<Sharp>;
+  private readonly codec: Promise<StripCodec>;
 
   constructor(
     private readonly shape: StripShape,
-    private readonly quality: number,
+    quality: number,
     private readonly stripLines = stripLinesFor(shape),
     private readonly pool: StripPool = stripPool,
   ) {
     this.lineBytes = shape.width * shape.channels;
     this.stripBytes = this.lineBytes * stripLines;
-    this.sharp = loadSharp();
-    this.sharp.catch(() => undefined); // a failure reaches the first strip's encode
+    this.codec = loadStripCodec({ width: shape.width, channels: shape.channels, stripLines, quality });
+    this.codec.catch(() => undefined); // a failure reaches the first strip's encode
     this.output = new Readable({
       highWaterMark: OUTPUT_HIGH_WATER_BYTES,
       read: () => {
@@ -140,12 +140,7 @@ export class JpegStripEncoder implements PageEncoder {
       const strip = this.waiting.shift();
       if (!strip) return;
       this.inFlight++;
-      const { width, channels } = this.shape;
-      const job = this.sharp.then((sharp) =>
-        sharp(strip.pixels.subarray(0, strip.lines * this.lineBytes), { raw: { width, height: strip.lines, channels } })
-          .jpeg({ quality: this.quality, optimiseCoding: false, chromaSubsampling: '4:2:0' })
-          .toBuffer(),
-      );
+      const job = this.codec.then((codec) => codec.encode(strip.pixels.subarray(0, strip.lines * this.lineBytes), strip.lines));
       job.catch(() => undefined); // awaited in order below; this only silences the early rejection
       this.assembly = this.assembly.then(async () => {
         const jpeg = await job;

@@ -1,4 +1,4 @@
-/** The streaming page encoders: strip JPEG (same pixels as one whole-image encode) and PNG rows; clear errors on bad input. */
+/** The streaming page encoders: strip JPEG (same pixels as one whole-image encode by the same codec) and PNG rows; clear errors on bad input. */
 import { Readable } from 'node:stream';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
@@ -7,6 +7,7 @@ import { encodeJpegInStrips } from '../../../src/protocols/sane/jpeg-strip-encod
 import { parseJpegStrip, restartInterval } from '../../../src/protocols/sane/jpeg-strips.js';
 import { encodeRawPage, JPEG_QUALITY } from '../../../src/protocols/sane/page-encoder.js';
 import { encodePngRows } from '../../../src/protocols/sane/png-rows.js';
+import { loadStripCodec } from '../../../src/protocols/sane/strip-codec.js';
 import { collect, decodeImage } from './helpers.js';
 
 /** A deterministic picture with edges and gradients (hard for JPEG, easy to compare). */
@@ -25,6 +26,11 @@ function chunked(buf: Buffer, size = 7777): Readable {
   return Readable.from(parts);
 }
 
+/** The page encoded in one piece by the codec its strips use (libjpeg-turbo, or sharp above quality 95). */
+async function wholeEncode(raw: Buffer, width: number, height: number, channels: 1 | 3, quality: number): Promise<Buffer> {
+  return (await loadStripCodec({ width, channels, stripLines: height, quality })).encode(raw, height);
+}
+
 async function decoded(jpeg: Buffer): Promise<{ data: Buffer; width: number; height: number; channels: number }> {
   const { data, info } = await sharp(jpeg).raw().toBuffer({ resolveWithObject: true });
   return { data, width: info.width, height: info.height, channels: info.channels };
@@ -40,7 +46,7 @@ describe('strip JPEG encoder', () => {
     it(`decodes to the same pixels as one whole encode (${channels} channel(s), ${width} x ${height})`, async () => {
       const raw = picture(width, height, channels);
       const strips = await collect(encodeJpegInStrips(chunked(raw), { width, height, channels }, 90, 32));
-      const whole = await sharp(raw, { raw: { width, height, channels } }).jpeg({ quality: 90, optimiseCoding: false, chromaSubsampling: '4:2:0' }).toBuffer();
+      const whole = await wholeEncode(raw, width, height, channels, 90);
       const [mine, reference] = [await decoded(strips), await decoded(whole)];
       expect([mine.width, mine.height]).toEqual([width, height]);
       expect(mine.data.equals(reference.data)).toBe(true);
@@ -53,7 +59,15 @@ describe('strip JPEG encoder', () => {
     const [width, height] = [1240, 1754];
     const raw = picture(width, height, 3);
     const strips = await collect(encodeJpegInStrips(chunked(raw, 65536), { width, height, channels: 3 }, 90));
-    const whole = await sharp(raw, { raw: { width, height, channels: 3 } }).jpeg({ quality: 90, optimiseCoding: false }).toBuffer();
+    const whole = await wholeEncode(raw, width, height, 3, 90);
+    expect((await decoded(strips)).data.equals((await decoded(whole)).data)).toBe(true);
+  });
+
+  it('joins sharp-encoded strips (quality above 95) into the pixels of one sharp encode', async () => {
+    const [width, height] = [333, 517];
+    const raw = picture(width, height, 3);
+    const strips = await collect(encodeJpegInStrips(chunked(raw), { width, height, channels: 3 }, 97, 32));
+    const whole = await sharp(raw, { raw: { width, height, channels: 3 } }).jpeg({ quality: 97, optimiseCoding: false, chromaSubsampling: '4:2:0' }).toBuffer();
     expect((await decoded(strips)).data.equals((await decoded(whole)).data)).toBe(true);
   });
 
