@@ -1,5 +1,4 @@
 /** Streams one scanned page to a spool file, counting bytes and sniffing its type on the way. */
-import { createWriteStream } from 'node:fs';
 import { open, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Transform, type TransformCallback } from 'node:stream';
@@ -7,6 +6,7 @@ import { pipeline } from 'node:stream/promises';
 import { ScanError } from '../core/errors.js';
 import { extensionFor, sniffPageType, SNIFF_BYTES } from '../core/page-format.js';
 import type { ScannedPage } from '../core/scanner.js';
+import { createSpoolFileStream } from './spool-file-stream.js';
 import type { SpooledPage } from './spooled-page.js';
 import { storageFailure } from './storage-errors.js';
 
@@ -42,7 +42,7 @@ class PageMeter extends Transform {
   }
 }
 
-/** Flushes a finished spool file to disk. Runs while the next page arrives; the file is then linked, not copied, into place. */
+/** Flushes a finished spool file to disk (the rest of it: it was flushed while written). Runs while the next page arrives; the file is then linked, not copied, into place. */
 export async function syncSpoolFile(path: string): Promise<void> {
   const handle = await open(path, 'r');
   try {
@@ -58,7 +58,7 @@ export async function spoolPage(page: ScannedPage, dir: string, maxBytes: number
   const partial = `${stem}.part`;
   const meter = new PageMeter(maxBytes, onProgress);
   try {
-    await pipeline(page.data, meter, createWriteStream(partial, { flags: 'wx', highWaterMark: SPOOL_WRITE_BUFFER_BYTES }));
+    await pipeline(page.data, meter, createSpoolFileStream(partial, SPOOL_WRITE_BUFFER_BYTES));
     const type = sniffPageType(meter.head);
     if (meter.bytes === 0) throw new ScanError('ProtocolError', `page ${page.index} is empty`);
     if (type === undefined) {

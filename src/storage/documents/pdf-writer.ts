@@ -5,6 +5,7 @@
 import { open, rm, type FileHandle } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { ScanError } from '../../core/errors.js';
+import { BackgroundSync } from '../background-sync.js';
 
 /** One encoded image, ready to embed as an image XObject (ISO 32000-1 §8.9.5). */
 export interface PdfImage {
@@ -102,12 +103,16 @@ class StreamingPdfWriter implements PdfWriter {
   private readonly offsets: number[] = [];
   private readonly pageObjects: { order: number; num: number }[] = [];
   private nextObject = FIRST_FREE_OBJECT;
+  /** Image data is flushed to disk while pages come, so close() has little left to fsync. */
+  private readonly sync: BackgroundSync;
 
   constructor(
     private readonly path: string,
     private readonly file: FileHandle,
     private readonly info: PdfInfo,
-  ) {}
+  ) {
+    this.sync = new BackgroundSync(file);
+  }
 
   async writeRaw(bytes: Uint8Array): Promise<void> {
     let done = 0;
@@ -145,6 +150,7 @@ class StreamingPdfWriter implements PdfWriter {
       this.offsets.length = Math.min(this.offsets.length, start.nextObject);
       this.nextObject = start.nextObject;
       this.position = start.position;
+      await this.sync.idle();
       await this.file.truncate(start.position);
       throw error;
     }
@@ -197,6 +203,7 @@ class StreamingPdfWriter implements PdfWriter {
     let writing: Promise<void> = Promise.resolve();
     const startWrite = async (chunks: Uint8Array[]) => {
       await writing;
+      this.sync.wrote(this.position);
       writing = this.writeRawChunks(chunks);
       writing.catch(() => undefined); // awaited before the next write and at the end
     };
@@ -242,6 +249,7 @@ class StreamingPdfWriter implements PdfWriter {
     const optional = entries.map(([key, value]) => (value ? ` /${key} ${pdfTextString(value)}` : '')).join('');
     await this.object(INFO, `<< /Producer ${pdfTextString(this.info.producer)}${optional} /CreationDate (${date}) /ModDate (${date}) >>`);
     await this.writeTrailer();
+    await this.sync.settle();
     await this.file.sync();
     await this.file.close();
     return { bytes: this.position, pages: this.pageObjects.length };
@@ -263,6 +271,7 @@ class StreamingPdfWriter implements PdfWriter {
   }
 
   async discard(): Promise<void> {
+    await this.sync.idle();
     await this.file.close().catch(() => undefined);
     await rm(this.path, { force: true });
   }
