@@ -7,7 +7,7 @@
  * growth (peak RSS during the case's runs - RSS before them), and the median file sizes. The gateway encodes
  * JPEG at scanimage's quality (75) so both sides do the same work.
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -127,13 +127,44 @@ async function scanimageScan(saned: SanedHarness, c: Case, dir: string): Promise
   return { ms, rssMiB: kib / 1024, bytes };
 }
 
-/** CPU ticks (user + system) a process has used, from /proc/PID/stat. */
-function cpuTicks(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-  return Number(fields[11]) + Number(fields[12]);
+/** /proc/PID/stat fields after the command name (field 3 onwards), or undefined for a process gone. */
+function statFields(pid: string | number): string[] | undefined {
+  try {
+    return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ');
+  } catch {
+    return undefined;
+  }
 }
 
-/** Waits until the process stops using CPU (its preview, GC), up to a limit. */
+/**
+ * CPU ticks (user + system) a process and its children have used: its own, its reaped children's,
+ * and those of live descendants (the preview of a PDF is rendered by a pdftoppm child for about a
+ * second of CPU at 600 dpi; counting the gateway alone let the next run start beside it).
+ */
+function cpuTicks(pid: number): number {
+  const own = statFields(pid) ?? [];
+  let ticks = Number(own[11]) + Number(own[12]) + Number(own[13]) + Number(own[14]);
+  const parents = new Map<string, string>();
+  const times = new Map<string, number>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const fields = statFields(entry);
+    if (!fields) continue;
+    parents.set(entry, fields[1] ?? '');
+    times.set(entry, Number(fields[11]) + Number(fields[12]));
+  }
+  for (const [child, time] of times) {
+    for (let up = parents.get(child); up !== undefined && up !== '0'; up = parents.get(up)) {
+      if (up === String(pid)) {
+        ticks += time;
+        break;
+      }
+    }
+  }
+  return ticks;
+}
+
+/** Waits until the process and its children stop using CPU (its preview, GC), up to a limit. */
 async function quiet(pid: number): Promise<void> {
   const deadline = Date.now() + QUIET_WAIT_MAX_MS;
   let before = cpuTicks(pid);
