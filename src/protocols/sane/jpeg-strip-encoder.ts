@@ -1,9 +1,10 @@
 /**
  * The streaming side of strip JPEG (jpeg-strips.ts has the format): raw lines are copied
  * into strip buffers as they arrive, each full strip is encoded on libuv's thread pool
- * (strip-codec.ts: libjpeg-turbo, or sharp) while the next one fills, and the strips' entropy-coded data is joined, in order,
- * into one JPEG on `output`. Strip buffers come from a pool shared by pages (strip-pool.ts),
- * so a page allocates none whatever its size, and about STRIPS_IN_FLIGHT + 1 strips are in memory.
+ * (strip-codec.ts: libjpeg-turbo, or sharp) while the next one fills, and the strips'
+ * entropy-coded data is joined, in order, into one JPEG on `output`. Strip buffers come from
+ * a pool shared by pages (strip-pool.ts), so a page allocates none whatever its size, and
+ * about STRIPS_IN_FLIGHT + 1 strips are in memory.
  */
 import { Readable } from 'node:stream';
 import { ScanError } from '../../core/errors.js';

@@ -1,6 +1,6 @@
 /**
  * One baseline JPEG from strips encoded independently (ITU T.81): each strip of whole
- * MCU rows is encoded by sharp as it arrives, and the strips' entropy-coded segments are
+ * MCU rows is encoded as it arrives (strip-codec.ts), and the strips' entropy-coded segments are
  * joined with restart markers (RSTm, B.2.1), which reset the DC predictors exactly where
  * a strip encoder starts. So a page is encoded while the scanner still sends it, on
  * several threads, with only a few strips in memory. This requires identical tables in
