@@ -14,6 +14,12 @@ import { startGateway, waitForScanner, type GatewayProcess } from './gateway-pro
 import { AIRSCAN_DEVICE_NAME, referenceBatch, samePixels, scanWith } from './escl-clients.js';
 
 const PICTURE = 'test-picture "Color pattern"\n';
+/**
+ * Shared scanners are advertised by DNS-SD on every interface by default: kept on loopback here, so
+ * this test sends nothing to the machine's real network (the adverts themselves are tested in
+ * network namespaces: escl-server-discovery-end-to-end, escl-advert-avahi). Clients use URLs.
+ */
+const LOOPBACK_ADVERTS = { SCAN2MQTT_DISCOVERY_MDNS_INTERFACE: 'lo' };
 /** 40 x 30 mm at 75 dpi: quick pages. */
 const AREA = ['--resolution', '75', '-l', '0', '-t', '0', '-x', '40', '-y', '30'];
 
@@ -41,6 +47,7 @@ beforeAll(async () => {
     ]),
     SCAN2MQTT_ESCL_SERVER_ENABLED: 'true',
     SCAN2MQTT_ESCL_SERVER_PORT: String(port),
+    ...LOOPBACK_ADVERTS,
   });
   await Promise.all([waitForScanner(probe, 'lab'), waitForScanner(probe, 'feeder')]);
   const devices = await probe.retainedJson<{ id: string; shared_url: string }[]>('scan2mqtt/bridge/devices');
@@ -236,6 +243,7 @@ describe.skipIf(!SANED_AVAILABLE)('eSCL server against hostile and careless clie
       SCAN2MQTT_ESCL_SERVER_ENABLED: 'true',
       SCAN2MQTT_ESCL_SERVER_PORT: String(await freePort()),
       SCAN2MQTT_ESCL_SERVER_ALLOW: '192.0.2.0/24',
+      ...LOOPBACK_ADVERTS,
     });
     try {
       const devices = await probe.waitFor('scan2mqtt_allow/bridge/devices', (m) => m.json<{ shared_url?: string }[]>().some((d) => d.shared_url), 30_000);

@@ -45,7 +45,8 @@ beforeAll(async () => {
   broker = await startMosquitto();
   saned = await startSaned({ testConf: PICTURE });
   probe = await connectProbe(broker.url);
-  const common = { SCAN2MQTT_MQTT_URL: broker.url, SCAN2MQTT_DISCOVERY_MDNS: 'false', SCAN2MQTT_ESCL_SERVER_ENABLED: 'true', SCAN2MQTT_ESCL_SERVER_ALLOW: '127.0.0.1/32' };
+  // DNS-SD adverts on loopback only: nothing reaches the machine's real network (they are tested in namespaces).
+  const common = { SCAN2MQTT_MQTT_URL: broker.url, SCAN2MQTT_DISCOVERY_MDNS: 'false', SCAN2MQTT_DISCOVERY_MDNS_INTERFACE: 'lo', SCAN2MQTT_ESCL_SERVER_ENABLED: 'true', SCAN2MQTT_ESCL_SERVER_ALLOW: '127.0.0.1/32' };
   [secure, guarded] = await Promise.all([
     startGateway({ ...common, SCAN2MQTT_DEVICES: device('Lab', 'lab'), SCAN2MQTT_ESCL_SERVER_PORT: String(await freePort()), SCAN2MQTT_ESCL_SERVER_TLS: 'true', SCAN2MQTT_ESCL_SERVER_JOB_TIMEOUT_S: '2' }),
     startGateway({
