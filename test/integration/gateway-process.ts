@@ -10,7 +10,12 @@ import { startMosquitto, type MosquittoBroker } from '../helpers/mosquitto.js';
 import { connectProbe, type MqttProbe } from '../helpers/mqtt-probe.js';
 
 const REPO = resolve(import.meta.dirname, '../..');
-const TSX = join(REPO, 'node_modules/.bin/tsx');
+/**
+ * Node with tsx's loader, not the tsx command: that one relays a signal to its child and, when the
+ * child does not confirm within 30 ms (its main thread busy, e.g. loading sharp), kills it, so a
+ * stop landing at such a moment ended the gateway with 143 instead of its clean exit.
+ */
+const NODE_WITH_TSX = [process.execPath, '--import', 'tsx'];
 /** How long a started gateway may take to report its scanner online (a limit, not an assertion). */
 const ONLINE_WAIT_MS = 30_000;
 
@@ -51,7 +56,7 @@ export async function startGateway(env: Record<string, string | undefined>, plac
     ...(placement.netns ? {} : { SCAN2MQTT_DISCOVERY_WSD: 'false' }),
     ...env,
   };
-  const [command, args] = placement.netns ? ['ip', ['netns', 'exec', placement.netns, TSX, 'src/main.ts']] : [TSX, ['src/main.ts']];
+  const [command, ...args] = placement.netns ? ['ip', 'netns', 'exec', placement.netns, ...NODE_WITH_TSX, 'src/main.ts'] : [...NODE_WITH_TSX, 'src/main.ts'];
   const child = spawn(command, args, {
     cwd: REPO,
     env: Object.fromEntries(Object.entries(merged).filter((entry): entry is [string, string] => entry[1] !== undefined)),

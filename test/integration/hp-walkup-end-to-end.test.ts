@@ -50,6 +50,7 @@ describe('HP walk-up end to end', () => {
 
     const buttons = await probe.collect(`scan2mqtt/${SCANNER}/button`);
     const jobs = await probe.collect(`scan2mqtt/${SCANNER}/job`);
+    const previews = await probe.collect(`scan2mqtt/${SCANNER}/preview`);
     sim.loadAdf(2);
     expect(sim.walkup?.press('Scan to HA', { shortcut: 'SavePDF' })).toBe(true);
     expect((await buttons.next(undefined, 30_000)).json()).toMatchObject({ button: 'Scan to HA', action: 'press' });
@@ -60,6 +61,10 @@ describe('HP walk-up end to end', () => {
     expect(sim.jobs.at(-1)?.scan).toMatchObject({ source: 'adf-simplex', colorMode: 'Grayscale8', xResolution: 300 });
     const stored = await readdir(gateway.storageFolder, { recursive: true });
     expect(stored.some((f) => String(f).endsWith('.pdf'))).toBe(true);
+    // The job's last step: its preview. Waiting for it also keeps the stop below from landing while the
+    // gateway loads sharp for it (tsx, which runs the test gateway, kills a child busy for over 60 ms).
+    const preview = await previews.next((m) => m.payload.length > 0, 30_000);
+    expect(preview.payload.subarray(0, 2).equals(Buffer.from([0xff, 0xd8]))).toBe(true);
   }, 120_000);
 
   it('shutdown removes the destination', async () => {
