@@ -70,7 +70,8 @@ describe('broker choice', () => {
   it('with no broker settings at all, starts the embedded broker where the default URL points when nothing listens there', { timeout: 60_000 }, async () => {
     const data = await mkdtemp(join(tmpdir(), 'scan2mqtt-default-broker-'));
     cleanups.push(() => rm(data, { recursive: true, force: true }));
-    const config = loadConfig({ argv: [], env: { SCAN2MQTT_DATA_FOLDER: data, SCAN2MQTT_STORAGE_FOLDER: join(data, 'scans'), SCAN2MQTT_DISCOVERY_MDNS: 'false' } });
+    // Discovery off: WS-Discovery would probe on the machine's real interfaces (tests stay on loopback).
+    const config = loadConfig({ argv: [], env: { SCAN2MQTT_DATA_FOLDER: data, SCAN2MQTT_STORAGE_FOLDER: join(data, 'scans'), SCAN2MQTT_DISCOVERY_MDNS: 'false', SCAN2MQTT_DISCOVERY_WSD: 'false' } });
     expect(config.mqtt.url).toBe(DEFAULT_MQTT_URL);
     expect(config.userKeys.has('mqtt.url')).toBe(false);
     // Port 1883 may be in use on a test machine: the built-in default is moved to a free port,
