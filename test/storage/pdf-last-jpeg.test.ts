@@ -4,7 +4,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { PDFDocument } from 'pdf-lib';
+import { degrees, PDFDocument } from 'pdf-lib';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPdfWriter, type PdfImage } from '../../src/storage/documents/pdf-writer.js';
@@ -71,6 +71,11 @@ describe('the JPEG of a PDF’s last page', () => {
     const range = await lastPageJpeg(classic);
     expect(range).toBeDefined();
     expect((await bytesAt(classic, range!)).equals(jpegs[1]!)).toBe(true);
+    // The same page turned: its JPEG is not what the page shows.
+    lib.getPage(0).setRotation(degrees(90));
+    const turned = join(dir, 'pdf-lib-turned.pdf');
+    await writeFile(turned, await lib.save({ useObjectStreams: false }));
+    expect(await lastPageJpeg(turned)).toBeUndefined();
   });
 
   it('never throws on scanimage’s own PDF (its xref entries are off, poppler says), and the preview of it still works', async () => {
